@@ -1,0 +1,17 @@
+//! The Haven domain: persons, records, things and their types, applications, consent and
+//! the topology of instances. Pure logic: no IO, no clock, no randomness. Callers pass the
+//! time and generated ids in, and store or send what comes out.
+
+pub mod application;
+pub mod auth_rules;
+pub mod authorization;
+pub mod clock;
+pub mod country;
+pub mod ids;
+pub mod operation;
+pub mod person;
+pub mod record;
+pub mod source;
+pub mod thing;
+pub mod thing_type;
+pub mod topology;

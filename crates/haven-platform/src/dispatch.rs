@@ -1,0 +1,50 @@
+//! Reading the envelope and dispatching on method name and version.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use haven_wire::{Request, Response, StatusCode, parse_request};
+
+use crate::AppState;
+use crate::methods;
+
+/// A method version this Platform answers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MethodVersion {
+    pub(crate) name: &'static str,
+    pub(crate) version: u32,
+}
+
+/// Every method and version the dispatcher handles; GetServiceDefinition lists these.
+pub(crate) const METHODS: &[MethodVersion] = &[
+    MethodVersion { name: "GetServiceDefinition", version: 1 },
+    MethodVersion { name: "GetServiceDefinition", version: 2 },
+];
+
+/// `POST /platform/wildcat.ashx`. Always HTTP 200; the outcome is in `<status><code>`.
+pub(crate) async fn wildcat(State(state): State<AppState>, body: Bytes) -> impl IntoResponse {
+    let response = match std::str::from_utf8(&body) {
+        Err(_) => Response::error(StatusCode::INVALID_XML, "the request body is not UTF-8 text"),
+        Ok(text) => match parse_request(text.trim_start_matches('\u{feff}')) {
+            Err(error) => Response::error(error.status_code(), error.to_string()),
+            Ok(request) => handle(&state, &request).await,
+        },
+    };
+    let status = response.status();
+    tracing::info!(status = status.code(), "platform request");
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], response.to_xml())
+}
+
+async fn handle(state: &AppState, request: &Request<'_>) -> Response {
+    let method = request.method();
+    let version = request.method_version();
+    tracing::debug!(method, version, "dispatching");
+    match (method, version) {
+        ("GetServiceDefinition", 1 | 2) => methods::get_service_definition::handle(state, request),
+        _ if METHODS.iter().any(|known| known.name == method) => {
+            Response::error(StatusCode::INVALID_METHOD, format!("{method} has no version {version} on this server"))
+        }
+        _ => Response::error(StatusCode::BAD_METHOD, format!("{method} is not a method this server offers")),
+    }
+}

@@ -1,0 +1,60 @@
+//! The Platform: the HealthVault XML method API at `/platform/wildcat.ashx`, which
+//! applications call. It parses the envelope (haven-wire), dispatches on the method name
+//! and version, asks the domain and the store, and always answers HTTP 200 with the
+//! HealthVault status code in the body, as every HealthVault client expects.
+
+mod dispatch;
+mod methods;
+mod service_definition;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use haven_domain::clock::Clock;
+use haven_domain::topology::{InstanceId, Topology};
+use haven_store::Store;
+use time::OffsetDateTime;
+use tower_http::decompression::RequestDecompressionLayer;
+
+pub use service_definition::{MAX_REQUEST_BYTES, PLATFORM_VERSION};
+
+/// What the Platform needs to answer requests. One test may build two of these to run two
+/// instances side by side; nothing is global.
+#[derive(Debug, Clone)]
+pub struct PlatformState {
+    /// The instance this Platform belongs to.
+    pub instance_id: InstanceId,
+    /// The whole topology.
+    pub topology: Arc<Topology>,
+    /// The instance's store.
+    pub store: Arc<dyn Store>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// State shared by the handlers.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) platform: PlatformState,
+    /// When this process's service definition took effect (its `updated-date`): the
+    /// topology and method list only change when the process restarts.
+    pub(crate) definition_updated: OffsetDateTime,
+}
+
+/// The Platform's routes: `POST /platform/wildcat.ashx` and `GET /healthz`.
+pub fn router(state: PlatformState) -> Router {
+    let definition_updated = state.clock.now();
+    Router::new()
+        .route("/platform/wildcat.ashx", post(dispatch::wildcat))
+        .route("/healthz", get(health))
+        // The .NET SDK compresses request bodies; the limit applies to what they expand to.
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(RequestDecompressionLayer::new())
+        .with_state(AppState { platform: state, definition_updated })
+}
+
+async fn health() -> &'static str {
+    "ok"
+}

@@ -1,0 +1,3 @@
+//! One module per Platform method.
+
+pub(crate) mod get_service_definition;

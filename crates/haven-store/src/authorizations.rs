@@ -1,0 +1,88 @@
+//! Authorizations of applications, stored as documents.
+
+use async_trait::async_trait;
+use haven_domain::authorization::AppAuthorization;
+use haven_domain::ids::{ApplicationId, PersonId, RecordId};
+
+use crate::db::{SqlStore, on_db};
+use crate::error::StoreError;
+use crate::rows::{authorization_from_document, micros, to_json};
+use crate::{AuthorizationStore, StoreResult};
+
+#[async_trait]
+impl AuthorizationStore for SqlStore {
+    async fn put_authorization(&self, authorization: &AppAuthorization) -> StoreResult<()> {
+        let document = to_json(authorization)?;
+        let result = on_db!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO app_authorizations (person_id, record_id, application_id, document, granted_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (person_id, record_id, application_id) \
+                 DO UPDATE SET document = excluded.document, granted_at = excluded.granted_at",
+            )
+            .bind(authorization.person_id.as_uuid())
+            .bind(authorization.record_id.as_uuid())
+            .bind(authorization.application_id.as_uuid())
+            .bind(&document)
+            .bind(micros(authorization.granted_at))
+            .execute(pool)
+            .await
+            .map(|_| ())
+        });
+        match result {
+            Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => {
+                Err(StoreError::MissingReference(format!(
+                    "person {}, record {} or application {} does not exist",
+                    authorization.person_id, authorization.record_id, authorization.application_id
+                )))
+            }
+            other => other.map_err(StoreError::from),
+        }
+    }
+
+    async fn authorization(
+        &self,
+        person_id: PersonId,
+        record_id: RecordId,
+        application_id: ApplicationId,
+    ) -> StoreResult<Option<AppAuthorization>> {
+        let document: Option<String> = on_db!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "SELECT document FROM app_authorizations WHERE person_id = $1 AND record_id = $2 AND application_id = $3",
+            )
+            .bind(person_id.as_uuid())
+            .bind(record_id.as_uuid())
+            .bind(application_id.as_uuid())
+            .fetch_optional(pool)
+            .await
+        })?;
+        document.as_deref().map(authorization_from_document).transpose()
+    }
+
+    async fn authorizations_for_application(
+        &self,
+        application_id: ApplicationId,
+    ) -> StoreResult<Vec<AppAuthorization>> {
+        let documents: Vec<String> = on_db!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "SELECT document FROM app_authorizations WHERE application_id = $1 ORDER BY granted_at, person_id, record_id",
+            )
+            .bind(application_id.as_uuid())
+            .fetch_all(pool)
+            .await
+        })?;
+        documents.iter().map(|document| authorization_from_document(document)).collect()
+    }
+
+    async fn authorizations_for_record(&self, record_id: RecordId) -> StoreResult<Vec<AppAuthorization>> {
+        let documents: Vec<String> = on_db!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "SELECT document FROM app_authorizations WHERE record_id = $1 ORDER BY granted_at, person_id, application_id",
+            )
+            .bind(record_id.as_uuid())
+            .fetch_all(pool)
+            .await
+        })?;
+        documents.iter().map(|document| authorization_from_document(document)).collect()
+    }
+}

@@ -1,0 +1,79 @@
+//! What can go wrong in the store.
+
+use std::path::PathBuf;
+
+use haven_domain::ids::{PersonId, RecordId, ThingId, VersionStamp};
+
+/// A store failure. Variants other than [`StoreError::Database`], [`StoreError::Migration`]
+/// and [`StoreError::Corrupt`] describe a request that cannot be applied; nothing was
+/// written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed or could not be reached.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// The directory that should hold a SQLite database does not exist.
+    #[error("the database directory {} does not exist", .0.display())]
+    MissingDirectory(PathBuf),
+    /// The store's configuration cannot work.
+    #[error("invalid store configuration: {0}")]
+    InvalidConfig(String),
+    /// Stored data could not be read back into domain types.
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+    /// Another account already signs in with this address.
+    #[error("an account with this sign-in address already exists")]
+    DuplicateEmail,
+    /// No such person.
+    #[error("person {0} does not exist")]
+    PersonNotFound(PersonId),
+    /// No such record.
+    #[error("record {0} does not exist")]
+    RecordNotFound(RecordId),
+    /// A record that is read-only, suspended or deleted.
+    #[error("record {record_id} is {state} and cannot be written")]
+    RecordNotWritable {
+        /// The record.
+        record_id: RecordId,
+        /// Its state.
+        state: &'static str,
+    },
+    /// No such thing in the record.
+    #[error("thing {0} does not exist in this record")]
+    ThingNotFound(ThingId),
+    /// A new thing's id is already taken.
+    #[error("thing {0} already exists")]
+    DuplicateThing(ThingId),
+    /// The writer's version is not the current one: someone else changed the thing.
+    #[error("thing {thing_id} is at version {current}, not {given}")]
+    VersionStampMismatch {
+        /// The thing.
+        thing_id: ThingId,
+        /// Its current version.
+        current: VersionStamp,
+        /// The version the writer had.
+        given: VersionStamp,
+    },
+    /// The write would take the record over its size quota.
+    #[error("record {record_id} would hold {needed} bytes, over its quota of {quota}")]
+    QuotaExceeded {
+        /// The record.
+        record_id: RecordId,
+        /// Its quota.
+        quota: u64,
+        /// Its size after the write.
+        needed: u64,
+    },
+    /// A row refers to something missing (an authorization for an unknown application...).
+    #[error("{0}")]
+    MissingReference(String),
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
+        Self::Corrupt(what.to_string())
+    }
+}

@@ -1,0 +1,148 @@
+//! Persistence for Haven: one [`Store`] trait over domain types, split per aggregate, with
+//! one implementation, [`SqlStore`], that runs on SQLite (the embedded default: one file
+//! per instance, WAL) or PostgreSQL (production, and the way to run several `haven serve`
+//! processes over one database). Both engines run the same SQL text; what differs between
+//! them (connection set-up, migrations, row locking) lives in `sqlite.rs` and
+//! `postgres.rs`. Migrations are embedded and applied when a store is opened.
+//!
+//! A write of things, their version history, the record's operation log and the record's
+//! counters happen in one transaction: all of a batch is written, or none of it.
+
+mod applications;
+mod authorizations;
+mod config;
+mod db;
+mod error;
+mod persons;
+mod postgres;
+mod records;
+mod rows;
+mod sqlite;
+pub mod testing;
+mod things;
+
+use async_trait::async_trait;
+use haven_domain::application::Application;
+use haven_domain::authorization::AppAuthorization;
+use haven_domain::ids::VersionStamp;
+use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId};
+use haven_domain::operation::RecordOperation;
+use haven_domain::person::{EmailAddress, Person};
+use haven_domain::record::{Record, RecordMember};
+use haven_domain::thing::{Thing, ThingKey, ThingQuery};
+
+pub use config::{DEFAULT_MAX_CONNECTIONS, PostgresConfig, SqliteConfig, StoreConfig};
+pub use db::SqlStore;
+pub use error::StoreError;
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Persons.
+#[async_trait]
+pub trait PersonStore: Send + Sync {
+    /// Adds a person. Fails with [`StoreError::DuplicateEmail`] if the sign-in name is taken.
+    async fn create_person(&self, person: &Person) -> StoreResult<()>;
+    /// The person with this id.
+    async fn person(&self, id: PersonId) -> StoreResult<Option<Person>>;
+    /// The person who signs in with this address.
+    async fn person_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Person>>;
+}
+
+/// Records and who may access them.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    /// Adds a record with its first member (normally its custodian), in one transaction.
+    async fn create_record(&self, record: &Record, first_member: &RecordMember) -> StoreResult<()>;
+    /// The record with this id.
+    async fn record(&self, id: RecordId) -> StoreResult<Option<Record>>;
+    /// Adds or replaces a person's access to a record.
+    async fn put_record_member(&self, member: &RecordMember) -> StoreResult<()>;
+    /// Everyone with access to a record.
+    async fn record_members(&self, record_id: RecordId) -> StoreResult<Vec<RecordMember>>;
+    /// A person's access to a record, if any.
+    async fn record_member(&self, record_id: RecordId, person_id: PersonId) -> StoreResult<Option<RecordMember>>;
+    /// The records a person can access, with their access, oldest first.
+    async fn records_for_person(&self, person_id: PersonId) -> StoreResult<Vec<(Record, RecordMember)>>;
+}
+
+/// One change in a write of things. The domain builds the new version
+/// ([`Thing::create`], [`Thing::revise`], [`Thing::delete`]); the store checks that the
+/// thing exists (or does not) and that `previous` is still its current version.
+#[derive(Debug, Clone)]
+pub enum ThingChange {
+    /// A new thing; its id must not exist yet.
+    Create(Thing),
+    /// A new version (update or deletion) of an existing thing of the same record.
+    Revise {
+        /// The version the writer read; the write fails if the thing has moved on.
+        previous: VersionStamp,
+        /// The new version.
+        thing: Thing,
+    },
+}
+
+/// Things, their history and the operation log.
+#[async_trait]
+pub trait ThingStore: Send + Sync {
+    /// Applies every change to one record in one transaction, in order, and returns the new
+    /// keys in the same order. Each change adds one entry to the record's operation log.
+    /// Nothing is written if any change fails ([`StoreError::ThingNotFound`],
+    /// [`StoreError::VersionStampMismatch`], [`StoreError::DuplicateThing`],
+    /// [`StoreError::QuotaExceeded`], ...).
+    async fn write_things(&self, record_id: RecordId, changes: &[ThingChange]) -> StoreResult<Vec<ThingKey>>;
+    /// The current version of a thing of the record (active or deleted).
+    async fn thing(&self, record_id: RecordId, thing_id: ThingId) -> StoreResult<Option<Thing>>;
+    /// Specific versions of things of the record, in the order asked; unknown keys are left
+    /// out.
+    async fn thing_versions(&self, record_id: RecordId, keys: &[ThingKey]) -> StoreResult<Vec<Thing>>;
+    /// Every version of a thing, newest first.
+    async fn thing_history(&self, record_id: RecordId, thing_id: ThingId) -> StoreResult<Vec<Thing>>;
+    /// Current versions matching the query, newest effective date first.
+    async fn query_things(&self, record_id: RecordId, query: &ThingQuery) -> StoreResult<Vec<Thing>>;
+    /// Operation log entries with a sequence number greater than `after`, oldest first, at
+    /// most `limit`.
+    async fn record_operations(&self, record_id: RecordId, after: u64, limit: u32)
+    -> StoreResult<Vec<RecordOperation>>;
+}
+
+/// Applications.
+#[async_trait]
+pub trait ApplicationStore: Send + Sync {
+    /// Adds or replaces an application registration.
+    async fn put_application(&self, application: &Application) -> StoreResult<()>;
+    /// The application with this id.
+    async fn application(&self, id: ApplicationId) -> StoreResult<Option<Application>>;
+    /// Every application, oldest first.
+    async fn applications(&self) -> StoreResult<Vec<Application>>;
+}
+
+/// Consent given to applications.
+#[async_trait]
+pub trait AuthorizationStore: Send + Sync {
+    /// Adds or replaces the authorization of (person, record, application).
+    async fn put_authorization(&self, authorization: &AppAuthorization) -> StoreResult<()>;
+    /// The authorization of (person, record, application).
+    async fn authorization(
+        &self,
+        person_id: PersonId,
+        record_id: RecordId,
+        application_id: ApplicationId,
+    ) -> StoreResult<Option<AppAuthorization>>;
+    /// Every authorization of an application, oldest grant first.
+    async fn authorizations_for_application(&self, application_id: ApplicationId)
+    -> StoreResult<Vec<AppAuthorization>>;
+    /// Every authorization a person gave on a record.
+    async fn authorizations_for_record(&self, record_id: RecordId) -> StoreResult<Vec<AppAuthorization>>;
+}
+
+/// Everything Haven persists.
+pub trait Store:
+    PersonStore + RecordStore + ThingStore + ApplicationStore + AuthorizationStore + std::fmt::Debug
+{
+}
+
+impl<T> Store for T where
+    T: PersonStore + RecordStore + ThingStore + ApplicationStore + AuthorizationStore + std::fmt::Debug
+{
+}

@@ -1,0 +1,66 @@
+//! Persons.
+
+use async_trait::async_trait;
+use haven_domain::ids::PersonId;
+use haven_domain::person::{EmailAddress, Person};
+
+use crate::db::{SqlStore, on_db};
+use crate::error::StoreError;
+use crate::rows::{PersonRow, micros};
+use crate::{PersonStore, StoreResult};
+
+const PERSON_COLUMNS: &str = "id, sign_in_email, given_name, family_name, birth_date, country, instance_id, created_at";
+
+/// Whether a database error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database_error) if database_error.is_unique_violation())
+}
+
+#[async_trait]
+impl PersonStore for SqlStore {
+    async fn create_person(&self, person: &Person) -> StoreResult<()> {
+        let result = on_db!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO persons (id, sign_in_email, given_name, family_name, birth_date, country, instance_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(person.id.as_uuid())
+            .bind(person.sign_in_email.as_str())
+            .bind(&person.given_name)
+            .bind(&person.family_name)
+            .bind(person.birth_date)
+            .bind(person.country.as_str())
+            .bind(person.instance_id.as_str())
+            .bind(micros(person.created_at))
+            .execute(pool)
+            .await
+            .map(|_| ())
+        });
+        match result {
+            Err(error) if is_unique_violation(&error) => Err(StoreError::DuplicateEmail),
+            other => Ok(other?),
+        }
+    }
+
+    async fn person(&self, id: PersonId) -> StoreResult<Option<Person>> {
+        let row: Option<PersonRow> = on_db!(&self.db, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {PERSON_COLUMNS} FROM persons WHERE id = $1")))
+                .bind(id.as_uuid())
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(Person::try_from).transpose()
+    }
+
+    async fn person_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Person>> {
+        let row: Option<PersonRow> = on_db!(&self.db, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {PERSON_COLUMNS} FROM persons WHERE sign_in_email = $1"
+            )))
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(Person::try_from).transpose()
+    }
+}

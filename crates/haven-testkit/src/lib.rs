@@ -1,0 +1,249 @@
+//! Test harness: starts real `haven serve` processes, each with its own directory,
+//! configuration and database, as a deployment of several instances.
+//!
+//! The harness binds every listening socket itself (on 127.0.0.1, port 0) before any
+//! process starts, writes the topology with those real addresses, and hands each process
+//! its two sockets the way a service manager does (`LISTEN_FDS`), so there is no window in
+//! which a port could be taken and no port numbers are guessed. It then waits for each
+//! instance's `/healthz`, with a deadline.
+#![allow(clippy::print_stderr)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use command_fds::{CommandFdExt, FdMapping};
+
+/// How long an instance may take to answer its health check after starting.
+pub const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Which database an instance uses.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// A SQLite file in the instance's directory.
+    Sqlite,
+    /// A PostgreSQL schema (made fresh by the caller).
+    Postgres {
+        /// Server URL.
+        url: String,
+        /// Schema name.
+        schema: String,
+    },
+}
+
+/// One instance to start.
+#[derive(Debug, Clone)]
+pub struct InstanceSpec {
+    /// Instance id, e.g. "1".
+    pub id: String,
+    /// Instance name, e.g. "US".
+    pub name: String,
+    /// Countries assigned to it explicitly.
+    pub countries: Vec<String>,
+    /// Its database.
+    pub database: Database,
+}
+
+impl InstanceSpec {
+    /// The US instance (id 1) of HealthVault's topology, on SQLite.
+    pub fn us() -> Self {
+        Self {
+            id: "1".to_owned(),
+            name: "US".to_owned(),
+            countries: ["US", "PR", "GU", "VI", "AS", "MP", "UM"].map(str::to_owned).to_vec(),
+            database: Database::Sqlite,
+        }
+    }
+
+    /// The EU instance (id 2), on SQLite; every country not assigned elsewhere goes here.
+    pub fn eu() -> Self {
+        Self { id: "2".to_owned(), name: "EU".to_owned(), countries: Vec::new(), database: Database::Sqlite }
+    }
+}
+
+/// A running `haven serve` process.
+#[derive(Debug)]
+pub struct RunningInstance {
+    /// Instance id.
+    pub id: String,
+    /// Its configuration file.
+    pub config_path: PathBuf,
+    /// Root URL of its Platform, e.g. `http://127.0.0.1:40123/`.
+    pub platform_url: String,
+    /// Root URL of its Shell.
+    pub shell_url: String,
+    child: Child,
+}
+
+impl RunningInstance {
+    /// The XML method endpoint.
+    pub fn wildcat_url(&self) -> String {
+        format!("{}platform/wildcat.ashx", self.platform_url)
+    }
+}
+
+impl Drop for RunningInstance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Several instances sharing one topology, each a separate process.
+#[derive(Debug)]
+pub struct Deployment {
+    /// The instances, in the order given.
+    pub instances: Vec<RunningInstance>,
+    /// The topology file they share.
+    pub topology_path: PathBuf,
+    directory: tempfile::TempDir,
+}
+
+impl Deployment {
+    /// The deployment's working directory (configs, databases, logs).
+    pub fn directory(&self) -> &Path {
+        self.directory.path()
+    }
+
+    /// The instance with this id.
+    pub fn instance(&self, id: &str) -> &RunningInstance {
+        match self.instances.iter().find(|instance| instance.id == id) {
+            Some(instance) => instance,
+            None => panic!("the deployment has no instance {id}"),
+        }
+    }
+
+    /// Starts `haven serve` (the binary at `haven`) once per spec and waits until all
+    /// answer their health checks.
+    pub async fn start(haven: &Path, specs: &[InstanceSpec]) -> anyhow::Result<Self> {
+        let directory = tempfile::Builder::new().prefix("haven-test-").tempdir()?;
+        let mut sockets = Vec::new();
+        for _ in specs {
+            let platform = TcpListener::bind("127.0.0.1:0")?;
+            let shell = TcpListener::bind("127.0.0.1:0")?;
+            sockets.push((platform, shell));
+        }
+        let addresses: Vec<(SocketAddr, SocketAddr)> = sockets
+            .iter()
+            .map(|(platform, shell)| Ok((platform.local_addr()?, shell.local_addr()?)))
+            .collect::<anyhow::Result<_>>()?;
+        let topology_path = directory.path().join("topology.toml");
+        std::fs::write(&topology_path, topology(specs, &addresses))?;
+
+        let mut instances = Vec::new();
+        for ((spec, (platform, shell)), (platform_address, shell_address)) in
+            specs.iter().zip(sockets).zip(addresses.iter().copied())
+        {
+            let instance_dir = directory.path().join(format!("instance-{}", spec.id));
+            std::fs::create_dir_all(&instance_dir)?;
+            let config_path = instance_dir.join("haven.toml");
+            std::fs::write(&config_path, instance_config(spec))?;
+            let log = std::fs::File::create(instance_dir.join("haven.log"))?;
+            let child = Command::new(haven)
+                .arg("serve")
+                .arg("--config")
+                .arg(&config_path)
+                .env("LISTEN_FDS", "2")
+                .env_remove("LISTEN_PID")
+                .env("HAVEN_LOG", "info")
+                .stdin(Stdio::null())
+                .stdout(log.try_clone()?)
+                .stderr(log)
+                .fd_mappings(vec![
+                    FdMapping { parent_fd: OwnedFd::from(platform), child_fd: 3 },
+                    FdMapping { parent_fd: OwnedFd::from(shell), child_fd: 4 },
+                ])?
+                .spawn()
+                .with_context(|| format!("starting {}", haven.display()))?;
+            instances.push(RunningInstance {
+                id: spec.id.clone(),
+                config_path,
+                platform_url: format!("http://{platform_address}/"),
+                shell_url: format!("http://{shell_address}/"),
+                child,
+            });
+        }
+        let mut deployment = Self { instances, topology_path, directory };
+        deployment.wait_until_healthy().await?;
+        Ok(deployment)
+    }
+
+    async fn wait_until_healthy(&mut self) -> anyhow::Result<()> {
+        let client = http_client()?;
+        let deadline = Instant::now() + STARTUP_DEADLINE;
+        for index in 0..self.instances.len() {
+            let urls = [self.instances[index].platform_url.clone(), self.instances[index].shell_url.clone()];
+            for url in urls {
+                let health = format!("{url}healthz");
+                loop {
+                    if let Some(status) = self.instances[index].child.try_wait()? {
+                        let log =
+                            std::fs::read_to_string(self.instances[index].config_path.with_file_name("haven.log"))
+                                .unwrap_or_default();
+                        bail!(
+                            "instance {} exited with {status} before it was healthy:\n{log}",
+                            self.instances[index].id
+                        );
+                    }
+                    match client.get(&health).send().await {
+                        Ok(response) if response.status().is_success() => break,
+                        _ if Instant::now() > deadline => bail!("{health} did not answer within {STARTUP_DEADLINE:?}"),
+                        // Polling the health endpoint is how readiness is observed; the pause
+                        // only spaces the attempts.
+                        _ => tokio::time::sleep(Duration::from_millis(50)).await,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An HTTP client for talking to instances (loopback only, no redirects followed).
+pub fn http_client() -> anyhow::Result<reqwest::Client> {
+    // reqwest is built without a default TLS provider; install ring once per process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()?)
+}
+
+fn topology(specs: &[InstanceSpec], addresses: &[(SocketAddr, SocketAddr)]) -> String {
+    let mut text = String::new();
+    for (spec, (platform, shell)) in specs.iter().zip(addresses) {
+        text.push_str(&format!(
+            "[[instance]]\nid = \"{id}\"\nname = \"{name}\"\ndescription = \"{name} instance (test)\"\nplatform-url = \"http://{platform}/\"\nshell-url = \"http://{shell}/\"\nmin-signup-age = 13\n\n",
+            id = spec.id,
+            name = spec.name,
+        ));
+    }
+    let default =
+        specs.iter().find(|spec| spec.countries.is_empty()).or(specs.first()).map_or("1", |spec| spec.id.as_str());
+    text.push_str(&format!(
+        "[countries]\nunsupported = [\"CA\", \"FR\", \"CU\", \"IR\", \"KP\", \"SD\", \"SY\"]\ndefault-instance = \"{default}\"\n\n"
+    ));
+    for spec in specs.iter().filter(|spec| !spec.countries.is_empty()) {
+        let countries: Vec<String> = spec.countries.iter().map(|country| format!("\"{country}\"")).collect();
+        text.push_str(&format!(
+            "[[countries.assign]]\ninstance = \"{}\"\ncountries = [{}]\n\n",
+            spec.id,
+            countries.join(", ")
+        ));
+    }
+    text
+}
+
+fn instance_config(spec: &InstanceSpec) -> String {
+    let database = match &spec.database {
+        Database::Sqlite => "sqlite = \"haven.db\"".to_owned(),
+        Database::Postgres { url, schema } => format!("postgres-url = \"{url}\"\npostgres-schema = \"{schema}\""),
+    };
+    format!(
+        "instance-id = \"{}\"\ntopology = \"../topology.toml\"\n\n[platform]\nlisten = \"systemd:0\"\n\n[shell]\nlisten = \"systemd:1\"\n\n[database]\n{database}\n",
+        spec.id
+    )
+}

@@ -1,0 +1,307 @@
+//! The instance configuration file read by `haven serve --config FILE`.
+//!
+//! ```toml
+//! # Which instance of the topology this process serves.
+//! instance-id = "1"
+//! # The topology shared by every instance (relative to this file).
+//! topology = "topology.toml"
+//!
+//! [platform]
+//! # Address for the Platform (XML method API). "systemd:N" takes the N-th socket handed
+//! # over by a service manager (LISTEN_FDS), as systemd socket activation does.
+//! listen = "127.0.0.1:8111"
+//!
+//! [shell]
+//! listen = "127.0.0.1:8110"
+//!
+//! [database]
+//! # Either an embedded SQLite file (relative to this file; its directory must exist)...
+//! sqlite = "us.db"
+//! # ...or PostgreSQL:
+//! # postgres-url = "postgres://haven@db.internal/haven"
+//! # postgres-schema = "haven_us"
+//! # max-connections = 8
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use haven_domain::source::{SourceError, SourceText};
+use haven_domain::topology::{Instance, InstanceId, Topology};
+use haven_store::{PostgresConfig, SqliteConfig, StoreConfig};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Where a listener gets its socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenAddress {
+    /// Bind this address (port 0 picks a free port; the bound address is logged).
+    Bind(SocketAddr),
+    /// Take the N-th socket passed by the parent process (LISTEN_FDS protocol).
+    Inherited(usize),
+}
+
+/// A validated instance configuration with its topology loaded.
+#[derive(Debug, Clone)]
+pub struct InstanceConfig {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The instance this process serves.
+    pub instance_id: InstanceId,
+    /// The topology file's path.
+    pub topology_path: PathBuf,
+    /// The topology.
+    pub topology: Topology,
+    /// Platform listener.
+    pub platform_listen: ListenAddress,
+    /// Shell listener.
+    pub shell_listen: ListenAddress,
+    /// The database.
+    pub database: StoreConfig,
+}
+
+impl InstanceConfig {
+    /// This instance's entry in the topology.
+    pub fn instance(&self) -> &Instance {
+        // Validation guarantees the instance is listed; fall back to the first one rather
+        // than panic if that ever changes.
+        self.topology.instance(&self.instance_id).unwrap_or(&self.topology.instances()[0])
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    instance_id: Spanned<String>,
+    topology: Spanned<String>,
+    platform: RawListener,
+    shell: RawListener,
+    database: Spanned<RawDatabase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawListener {
+    listen: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDatabase {
+    sqlite: Option<Spanned<String>>,
+    postgres_url: Option<Spanned<String>>,
+    postgres_schema: Option<String>,
+    max_connections: Option<Spanned<u32>>,
+}
+
+/// Reads and validates an instance configuration file and the topology it names. Every
+/// error names the file, the line where known, the field and what is wrong.
+pub fn load(path: &Path) -> Result<InstanceConfig, SourceError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| SourceError {
+        source_name: name.clone(),
+        line: None,
+        message: format!("cannot read the configuration file: {error}"),
+    })?;
+    let source = SourceText::new(&name, &text);
+    let raw: RawConfig = source.parse()?;
+    let base = path.parent().unwrap_or(Path::new("."));
+
+    let instance_id = InstanceId::parse(raw.instance_id.get_ref())
+        .map_err(|error| source.error(raw.instance_id.span(), format!("instance-id: {error}")))?;
+
+    let topology_path = base.join(raw.topology.get_ref());
+    let topology_text = std::fs::read_to_string(&topology_path).map_err(|error| {
+        source.error(raw.topology.span(), format!("topology: cannot read {}: {error}", topology_path.display()))
+    })?;
+    let topology = Topology::from_toml(&topology_path.display().to_string(), &topology_text)?;
+    if topology.instance(&instance_id).is_none() {
+        return Err(source.error(
+            raw.instance_id.span(),
+            format!("instance-id: the topology {} lists no instance {instance_id}", topology_path.display()),
+        ));
+    }
+
+    let platform_listen = listen_address(&source, "platform.listen", &raw.platform.listen)?;
+    let shell_listen = listen_address(&source, "shell.listen", &raw.shell.listen)?;
+    if platform_listen == shell_listen
+        && !matches!(platform_listen, ListenAddress::Bind(address) if address.port() == 0)
+    {
+        return Err(source.error(raw.shell.listen.span(), "shell.listen: must differ from platform.listen"));
+    }
+
+    let database_span = raw.database.span();
+    let database = raw.database.into_inner();
+    let max_connections = match &database.max_connections {
+        Some(spanned) if *spanned.get_ref() == 0 => {
+            return Err(source.error(spanned.span(), "database.max-connections: must be at least 1"));
+        }
+        Some(spanned) => *spanned.get_ref(),
+        None => haven_store::DEFAULT_MAX_CONNECTIONS,
+    };
+    let database = match (database.sqlite, database.postgres_url) {
+        (Some(sqlite), None) => {
+            if database.postgres_schema.is_some() {
+                return Err(source.error(database_span, "database.postgres-schema: only applies with postgres-url"));
+            }
+            let file = base.join(sqlite.get_ref());
+            let directory = file.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+            if !directory.is_dir() {
+                return Err(source.error(
+                    sqlite.span(),
+                    format!("database.sqlite: the directory {} does not exist", directory.display()),
+                ));
+            }
+            StoreConfig::Sqlite(SqliteConfig { path: file, max_connections })
+        }
+        (None, Some(url)) => {
+            if !(url.get_ref().starts_with("postgres://") || url.get_ref().starts_with("postgresql://")) {
+                return Err(source.error(url.span(), "database.postgres-url: must start with postgres://"));
+            }
+            StoreConfig::Postgres(PostgresConfig {
+                url: url.into_inner(),
+                schema: database.postgres_schema,
+                max_connections,
+            })
+        }
+        (Some(_), Some(_)) => {
+            return Err(source.error(database_span, "database: give either sqlite or postgres-url, not both"));
+        }
+        (None, None) => {
+            return Err(source.error(database_span, "database: give sqlite = \"FILE\" or postgres-url = \"URL\""));
+        }
+    };
+
+    Ok(InstanceConfig {
+        path: path.to_path_buf(),
+        instance_id,
+        topology_path,
+        topology,
+        platform_listen,
+        shell_listen,
+        database,
+    })
+}
+
+fn listen_address(
+    source: &SourceText<'_>,
+    field: &str,
+    spanned: &Spanned<String>,
+) -> Result<ListenAddress, SourceError> {
+    let text = spanned.get_ref().trim();
+    if let Some(index) = text.strip_prefix("systemd:") {
+        return index
+            .parse()
+            .map(ListenAddress::Inherited)
+            .map_err(|_| source.error(spanned.span(), format!("{field}: {text:?}: systemd:N needs a socket number")));
+    }
+    text.parse().map(ListenAddress::Bind).map_err(|_| {
+        source.error(spanned.span(), format!("{field}: {text:?} is not an address like 127.0.0.1:8111 or systemd:0"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOPOLOGY: &str = r#"
+[[instance]]
+id = "1"
+name = "US"
+description = "US instance"
+platform-url = "http://127.0.0.1:8111/"
+shell-url = "http://127.0.0.1:8110/"
+min-signup-age = 13
+
+[countries]
+default-instance = "1"
+"#;
+
+    const CONFIG: &str = r#"instance-id = "1"
+topology = "topology.toml"
+
+[platform]
+listen = "127.0.0.1:8111"
+
+[shell]
+listen = "systemd:1"
+
+[database]
+sqlite = "data/us.db"
+"#;
+
+    fn write(config: &str) -> (tempfile::TempDir, PathBuf) {
+        let directory = tempfile::tempdir().unwrap();
+        std::fs::create_dir(directory.path().join("data")).unwrap();
+        std::fs::write(directory.path().join("topology.toml"), TOPOLOGY).unwrap();
+        let path = directory.path().join("us.toml");
+        std::fs::write(&path, config).unwrap();
+        (directory, path)
+    }
+
+    #[test]
+    fn a_valid_file_loads() {
+        let (directory, path) = write(CONFIG);
+        let config = load(&path).unwrap();
+        assert_eq!(config.instance().name, "US");
+        assert_eq!(config.platform_listen, ListenAddress::Bind("127.0.0.1:8111".parse().unwrap()));
+        assert_eq!(config.shell_listen, ListenAddress::Inherited(1));
+        assert_eq!(config.database, StoreConfig::sqlite(directory.path().join("data/us.db")));
+    }
+
+    fn error_for(config: &str) -> SourceError {
+        let (_directory, path) = write(config);
+        load(&path).unwrap_err()
+    }
+
+    #[test]
+    fn missing_database_directory_is_named_with_its_line() {
+        let error = error_for(&CONFIG.replace("data/us.db", "nowhere/us.db"));
+        assert_eq!(error.line, Some(11));
+        assert!(error.source_name.ends_with("us.toml"), "{error}");
+        assert!(error.message.starts_with("database.sqlite: the directory"), "{error}");
+        assert!(error.message.contains("nowhere"), "{error}");
+    }
+
+    #[test]
+    fn malformed_values_and_unknown_fields_are_named() {
+        let address = error_for(&CONFIG.replace("127.0.0.1:8111", "localhost"));
+        assert_eq!(address.line, Some(5));
+        assert!(address.message.starts_with("platform.listen: "), "{address}");
+        let unknown = error_for(&CONFIG.replace("[shell]", "[shell]\nport = 3"));
+        assert!(unknown.message.contains("port"), "{unknown}");
+        let syntax = error_for("instance-id = \n");
+        assert_eq!(syntax.line, Some(1));
+    }
+
+    #[test]
+    fn instance_missing_from_topology_is_refused() {
+        let error = error_for(&CONFIG.replace("instance-id = \"1\"", "instance-id = \"9\""));
+        assert_eq!(error.line, Some(1));
+        assert!(error.message.contains("lists no instance 9"), "{error}");
+    }
+
+    #[test]
+    fn bad_topology_is_reported_with_its_own_file_and_line() {
+        let (directory, path) = write(CONFIG);
+        std::fs::write(
+            directory.path().join("topology.toml"),
+            TOPOLOGY.replace("default-instance = \"1\"", "default-instance = \"1\"\nunsupported = [\"XX\"]"),
+        )
+        .unwrap();
+        let error = load(&path).unwrap_err();
+        assert!(error.source_name.ends_with("topology.toml"), "{error}");
+        assert_eq!(error.line, Some(12));
+        assert!(error.message.contains("XX"), "{error}");
+    }
+
+    #[test]
+    fn database_must_be_exactly_one_engine() {
+        let both = error_for(
+            &CONFIG.replace("sqlite = \"data/us.db\"", "sqlite = \"data/us.db\"\npostgres-url = \"postgres://x/y\""),
+        );
+        assert!(both.message.contains("not both"), "{both}");
+        let neither = error_for(&CONFIG.replace("sqlite = \"data/us.db\"", ""));
+        assert!(neither.message.contains("give sqlite"), "{neither}");
+    }
+}

@@ -1,0 +1,5 @@
+//! The `haven` command: see `haven --help`.
+
+fn main() -> std::process::ExitCode {
+    haven::cli::main()
+}

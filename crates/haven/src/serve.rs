@@ -1,0 +1,150 @@
+//! Running instances: open the store, bind (or inherit) the two listeners, serve the
+//! Platform and the Shell until a shutdown signal, then finish in-flight requests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use haven_domain::clock::{Clock, SystemClock};
+use haven_platform::PlatformState;
+use haven_shell::ShellState;
+use haven_store::{SqlStore, Store};
+use listenfd::ListenFd;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::config::{InstanceConfig, ListenAddress};
+
+/// An instance whose listeners are bound and whose store is open, ready to serve.
+pub struct PreparedInstance {
+    config: InstanceConfig,
+    store: SqlStore,
+    platform: TcpListener,
+    shell: TcpListener,
+}
+
+impl std::fmt::Debug for PreparedInstance {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("PreparedInstance").field("instance", &self.config.instance_id).finish_non_exhaustive()
+    }
+}
+
+impl PreparedInstance {
+    /// The Platform's bound address.
+    pub fn platform_address(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.platform.local_addr()?)
+    }
+
+    /// The Shell's bound address.
+    pub fn shell_address(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.shell.local_addr()?)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &InstanceConfig {
+        &self.config
+    }
+}
+
+async fn listener(address: ListenAddress, sockets: &mut ListenFd, what: &str) -> anyhow::Result<TcpListener> {
+    match address {
+        ListenAddress::Bind(address) => {
+            TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address} for the {what}"))
+        }
+        ListenAddress::Inherited(index) => {
+            let Some(listener) = sockets
+                .take_tcp_listener(index)
+                .with_context(|| format!("inherited socket {index} for the {what} is not a TCP listener"))?
+            else {
+                bail!(
+                    "the {what} is configured to use inherited socket {index}, but no such socket was passed (LISTEN_FDS)"
+                );
+            };
+            listener.set_nonblocking(true)?;
+            Ok(TcpListener::from_std(listener)?)
+        }
+    }
+}
+
+/// Opens the store and binds both listeners; fails before serving anything if either
+/// cannot be done, so a half-configured instance never runs.
+pub async fn prepare(config: InstanceConfig, sockets: &mut ListenFd) -> anyhow::Result<PreparedInstance> {
+    let store = SqlStore::open(&config.database)
+        .await
+        .with_context(|| format!("{}: cannot open the database", config.path.display()))?;
+    let platform = listener(config.platform_listen, sockets, "Platform").await?;
+    let shell = listener(config.shell_listen, sockets, "Shell").await?;
+    Ok(PreparedInstance { config, store, platform, shell })
+}
+
+/// Serves prepared instances until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (shutdown_sender, shutdown) = tokio::sync::watch::channel(false);
+    let mut servers = JoinSet::new();
+    for instance in instances {
+        let instance_id = instance.config.instance_id.clone();
+        let topology = Arc::new(instance.config.topology.clone());
+        let store: Arc<dyn Store> = Arc::new(instance.store);
+        let platform = haven_platform::router(PlatformState {
+            instance_id: instance_id.clone(),
+            topology: topology.clone(),
+            store,
+            clock: clock.clone(),
+        });
+        let shell = haven_shell::router(ShellState { instance_id: instance_id.clone(), topology });
+        for (listener, router, what) in [(instance.platform, platform, "Platform"), (instance.shell, shell, "Shell")] {
+            let mut stop = shutdown.clone();
+            let name = format!("instance {instance_id} {what}");
+            servers.spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        // A closed channel also means shut down.
+                        let _ = stop.wait_for(|stopping| *stopping).await;
+                    })
+                    .await
+                    .with_context(|| format!("{name} failed"))
+            });
+        }
+    }
+    let mut result = Ok(());
+    tokio::select! {
+        () = shutdown_signal() => tracing::info!("shutting down"),
+        Some(finished) = servers.join_next() => {
+            result = finished.context("a server task panicked").and_then(|served| served);
+            if result.is_ok() {
+                result = Err(anyhow::anyhow!("a server stopped unexpectedly"));
+            }
+        }
+    }
+    let _ = shutdown_sender.send(true);
+    while let Some(finished) = servers.join_next().await {
+        if let Err(error) = finished.context("a server task panicked").and_then(|served| served) {
+            tracing::error!(%error, "server stopped with an error");
+        }
+    }
+    result
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
