@@ -8,6 +8,7 @@
 //! instance's `/healthz`, with a deadline.
 #![allow(clippy::print_stderr)]
 
+use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -64,7 +65,85 @@ impl InstanceSpec {
     }
 }
 
-/// A running `haven serve` process.
+/// A `haven` process started by the harness; killed when dropped.
+#[derive(Debug)]
+pub struct HavenProcess {
+    child: Child,
+    log_path: PathBuf,
+}
+
+impl HavenProcess {
+    /// Starts `haven` with `arguments`, handing it `sockets` as inherited sockets 0, 1, ...
+    /// (file descriptors 3, 4, ... with `LISTEN_FDS`), its output going to `log_path`.
+    pub fn spawn(
+        haven: &Path,
+        arguments: &[&OsStr],
+        sockets: Vec<TcpListener>,
+        log_path: &Path,
+    ) -> anyhow::Result<Self> {
+        let log = std::fs::File::create(log_path)?;
+        let mappings = sockets
+            .into_iter()
+            .enumerate()
+            .map(|(index, socket)| FdMapping { parent_fd: OwnedFd::from(socket), child_fd: 3 + index as i32 })
+            .collect::<Vec<_>>();
+        let socket_count = mappings.len().to_string();
+        let mut command = Command::new(haven);
+        command
+            .args(arguments)
+            .env_remove("LISTEN_PID")
+            .env("HAVEN_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        if mappings.is_empty() {
+            command.env_remove("LISTEN_FDS");
+        } else {
+            command.env("LISTEN_FDS", socket_count).fd_mappings(mappings)?;
+        }
+        let child = command.spawn().with_context(|| format!("starting {}", haven.display()))?;
+        Ok(Self { child, log_path: log_path.to_path_buf() })
+    }
+
+    /// What the process has written so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Waits until every URL's `/healthz` answers 200, failing if the process exits first
+    /// or the deadline passes.
+    pub async fn wait_until_healthy(&mut self, root_urls: &[String]) -> anyhow::Result<()> {
+        let client = http_client()?;
+        let deadline = Instant::now() + STARTUP_DEADLINE;
+        for url in root_urls {
+            let health = format!("{url}healthz");
+            loop {
+                if let Some(status) = self.child.try_wait()? {
+                    bail!("haven exited with {status} before {health} answered:\n{}", self.log());
+                }
+                match client.get(&health).send().await {
+                    Ok(response) if response.status().is_success() => break,
+                    _ if Instant::now() > deadline => {
+                        bail!("{health} did not answer within {STARTUP_DEADLINE:?}:\n{}", self.log())
+                    }
+                    // Polling the health endpoint is how readiness is observed; the pause
+                    // only spaces the attempts.
+                    _ => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for HavenProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running `haven serve` process of a [`Deployment`].
 #[derive(Debug)]
 pub struct RunningInstance {
     /// Instance id.
@@ -75,7 +154,8 @@ pub struct RunningInstance {
     pub platform_url: String,
     /// Root URL of its Shell.
     pub shell_url: String,
-    child: Child,
+    /// The process.
+    pub process: HavenProcess,
 }
 
 impl RunningInstance {
@@ -85,11 +165,11 @@ impl RunningInstance {
     }
 }
 
-impl Drop for RunningInstance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Binds a listening socket on a free loopback port, for handing to a `haven` process.
+pub fn loopback_socket() -> anyhow::Result<(TcpListener, SocketAddr)> {
+    let socket = TcpListener::bind("127.0.0.1:0")?;
+    let address = socket.local_addr()?;
+    Ok((socket, address))
 }
 
 /// Several instances sharing one topology, each a separate process.
@@ -121,15 +201,13 @@ impl Deployment {
     pub async fn start(haven: &Path, specs: &[InstanceSpec]) -> anyhow::Result<Self> {
         let directory = tempfile::Builder::new().prefix("haven-test-").tempdir()?;
         let mut sockets = Vec::new();
+        let mut addresses = Vec::new();
         for _ in specs {
-            let platform = TcpListener::bind("127.0.0.1:0")?;
-            let shell = TcpListener::bind("127.0.0.1:0")?;
+            let (platform, platform_address) = loopback_socket()?;
+            let (shell, shell_address) = loopback_socket()?;
             sockets.push((platform, shell));
+            addresses.push((platform_address, shell_address));
         }
-        let addresses: Vec<(SocketAddr, SocketAddr)> = sockets
-            .iter()
-            .map(|(platform, shell)| Ok((platform.local_addr()?, shell.local_addr()?)))
-            .collect::<anyhow::Result<_>>()?;
         let topology_path = directory.path().join("topology.toml");
         std::fs::write(&topology_path, topology(specs, &addresses))?;
 
@@ -141,67 +219,24 @@ impl Deployment {
             std::fs::create_dir_all(&instance_dir)?;
             let config_path = instance_dir.join("haven.toml");
             std::fs::write(&config_path, instance_config(spec))?;
-            let log = std::fs::File::create(instance_dir.join("haven.log"))?;
-            let child = Command::new(haven)
-                .arg("serve")
-                .arg("--config")
-                .arg(&config_path)
-                .env("LISTEN_FDS", "2")
-                .env_remove("LISTEN_PID")
-                .env("HAVEN_LOG", "info")
-                .stdin(Stdio::null())
-                .stdout(log.try_clone()?)
-                .stderr(log)
-                .fd_mappings(vec![
-                    FdMapping { parent_fd: OwnedFd::from(platform), child_fd: 3 },
-                    FdMapping { parent_fd: OwnedFd::from(shell), child_fd: 4 },
-                ])?
-                .spawn()
-                .with_context(|| format!("starting {}", haven.display()))?;
+            let arguments = [OsStr::new("serve"), OsStr::new("--config"), config_path.as_os_str()];
+            let process =
+                HavenProcess::spawn(haven, &arguments, vec![platform, shell], &instance_dir.join("haven.log"))?;
             instances.push(RunningInstance {
                 id: spec.id.clone(),
                 config_path,
                 platform_url: format!("http://{platform_address}/"),
                 shell_url: format!("http://{shell_address}/"),
-                child,
+                process,
             });
         }
-        let mut deployment = Self { instances, topology_path, directory };
-        deployment.wait_until_healthy().await?;
-        Ok(deployment)
-    }
-
-    async fn wait_until_healthy(&mut self) -> anyhow::Result<()> {
-        let client = http_client()?;
-        let deadline = Instant::now() + STARTUP_DEADLINE;
-        for index in 0..self.instances.len() {
-            let urls = [self.instances[index].platform_url.clone(), self.instances[index].shell_url.clone()];
-            for url in urls {
-                let health = format!("{url}healthz");
-                loop {
-                    if let Some(status) = self.instances[index].child.try_wait()? {
-                        let log =
-                            std::fs::read_to_string(self.instances[index].config_path.with_file_name("haven.log"))
-                                .unwrap_or_default();
-                        bail!(
-                            "instance {} exited with {status} before it was healthy:\n{log}",
-                            self.instances[index].id
-                        );
-                    }
-                    match client.get(&health).send().await {
-                        Ok(response) if response.status().is_success() => break,
-                        _ if Instant::now() > deadline => bail!("{health} did not answer within {STARTUP_DEADLINE:?}"),
-                        // Polling the health endpoint is how readiness is observed; the pause
-                        // only spaces the attempts.
-                        _ => tokio::time::sleep(Duration::from_millis(50)).await,
-                    }
-                }
-            }
+        for instance in &mut instances {
+            let urls = [instance.platform_url.clone(), instance.shell_url.clone()];
+            instance.process.wait_until_healthy(&urls).await?;
         }
-        Ok(())
+        Ok(Self { instances, topology_path, directory })
     }
 }
-
 /// An HTTP client for talking to instances (loopback only, no redirects followed).
 pub fn http_client() -> anyhow::Result<reqwest::Client> {
     // reqwest is built without a default TLS provider; install ring once per process.

@@ -181,13 +181,8 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, sockets: &mut ListenFd) -> anyhow::Result<()> {
     match command {
         Command::Serve { configs } => {
-            let mut prepared = Vec::new();
-            for path in &configs {
-                let config = config::load(path)?;
-                prepared.push(serve::prepare(config, sockets).await?);
-            }
-            print_urls(&prepared)?;
-            serve::run(prepared).await
+            let loaded = configs.iter().map(|path| config::load(path)).collect::<Result<Vec<_>, _>>()?;
+            serve_all(loaded, sockets).await
         }
         Command::Up { data_dir, init_only } => run_up(&data_dir, init_only, sockets).await,
         Command::App(command) => run_app(command).await,
@@ -240,9 +235,16 @@ async fn run_up(data_dir: &Path, init_only: bool, sockets: &mut ListenFd) -> any
     if init_only {
         return Ok(());
     }
+    let loaded = up::config_paths(data_dir).iter().map(|path| config::load(path)).collect::<Result<Vec<_>, _>>()?;
+    serve_all(loaded, sockets).await
+}
+
+/// Prepares every instance (all configuration already validated), prints the URLs, and
+/// serves until shutdown.
+async fn serve_all(configs: Vec<config::InstanceConfig>, sockets: &mut ListenFd) -> anyhow::Result<()> {
     let mut prepared = Vec::new();
-    for path in up::config_paths(data_dir) {
-        prepared.push(serve::prepare(config::load(&path)?, sockets).await?);
+    for config in configs {
+        prepared.push(serve::prepare(config, sockets).await?);
     }
     print_urls(&prepared)?;
     println!("Press Ctrl-C to stop.");

@@ -68,12 +68,13 @@ async fn listener(address: ListenAddress, sockets: &mut ListenFd, what: &str) ->
 
 /// Opens the store and binds both listeners; fails before serving anything if either
 /// cannot be done, so a half-configured instance never runs.
+/// The listeners come first: a refused start leaves no database file behind.
 pub async fn prepare(config: InstanceConfig, sockets: &mut ListenFd) -> anyhow::Result<PreparedInstance> {
+    let platform = listener(config.platform_listen, sockets, "Platform").await?;
+    let shell = listener(config.shell_listen, sockets, "Shell").await?;
     let store = SqlStore::open(&config.database)
         .await
         .with_context(|| format!("{}: cannot open the database", config.path.display()))?;
-    let platform = listener(config.platform_listen, sockets, "Platform").await?;
-    let shell = listener(config.shell_listen, sockets, "Shell").await?;
     Ok(PreparedInstance { config, store, platform, shell })
 }
 

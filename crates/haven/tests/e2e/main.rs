@@ -1,0 +1,7 @@
+//! End-to-end tests: real `haven` processes, each instance with its own database, driven
+//! over HTTP and the command line.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, reason = "a test fails by panicking")]
+
+mod cli;
+mod service_definition;
+mod support;
