@@ -10,10 +10,15 @@ const SAMPLE_DIRECTORY: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/healthvault-docs/reference/sample-xml");
 
 /// The sample directory, or `None` (after saying so) when `../shared` is not checked out.
+/// Under CI (`CI` set) the samples must be there: a missing directory fails the test.
 pub(super) fn sample_directory() -> Option<PathBuf> {
     let directory = Path::new(SAMPLE_DIRECTORY);
     if directory.is_dir() {
         Some(directory.to_path_buf())
+    } else if std::env::var_os("CI").is_some() {
+        panic!(
+            "the HealthVault samples are missing ({SAMPLE_DIRECTORY}); CI is set, so this fails instead of skipping"
+        );
     } else {
         println!("sample tests skipped: ../shared is missing (no {SAMPLE_DIRECTORY})");
         None
