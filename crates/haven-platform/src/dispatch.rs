@@ -23,16 +23,29 @@ pub(crate) const METHODS: &[MethodVersion] = &[
 ];
 
 /// `POST /platform/wildcat.ashx`. Always HTTP 200; the outcome is in `<status><code>`.
+/// Logs the method, version, status and duration of every request; never its content.
 pub(crate) async fn wildcat(State(state): State<AppState>, body: Bytes) -> impl IntoResponse {
+    let started = std::time::Instant::now();
+    let mut method = String::from("(unparsed)");
+    let mut version = 0;
     let response = match std::str::from_utf8(&body) {
         Err(_) => Response::error(StatusCode::INVALID_XML, "the request body is not UTF-8 text"),
         Ok(text) => match parse_request(text.trim_start_matches('\u{feff}')) {
             Err(error) => Response::error(error.status_code(), error.to_string()),
-            Ok(request) => handle(&state, &request).await,
+            Ok(request) => {
+                method = request.method().chars().take(64).collect();
+                version = request.method_version();
+                handle(&state, &request).await
+            }
         },
     };
-    let status = response.status();
-    tracing::info!(status = status.code(), "platform request");
+    tracing::info!(
+        method,
+        version,
+        status = response.status().code(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "platform request"
+    );
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], response.to_xml())
 }
 
