@@ -317,11 +317,9 @@ fn base_url(source: &SourceText<'_>, field: &str, spanned: &Spanned<String>) -> 
     Ok(url)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    pub(crate) const TWO_INSTANCES: &str = r#"
+/// A two-instance topology (US and EU on loopback addresses) with HealthVault's country rules:
+/// the shape `haven up` writes, for documentation and tests.
+pub const EXAMPLE_TOML: &str = r#"
 [[instance]]
 id = "1"
 name = "US"
@@ -347,8 +345,14 @@ instance = "1"
 countries = ["US", "PR", "GU", "VI", "AS", "MP", "UM"]
 "#;
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::EXAMPLE_TOML;
+
     fn topology() -> Topology {
-        Topology::from_toml("topology.toml", TWO_INSTANCES).unwrap()
+        Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()
     }
 
     fn placed(topology: &Topology, code: &str) -> Option<String> {
@@ -412,7 +416,7 @@ countries = ["US", "PR", "GU", "VI", "AS", "MP", "UM"]
 
     #[test]
     fn unknown_field_is_named() {
-        let text = TWO_INSTANCES.replace("min-signup-age = 16", "min-signup-age = 16\nregion = \"x\"");
+        let text = EXAMPLE_TOML.replace("min-signup-age = 16", "min-signup-age = 16\nregion = \"x\"");
         let error = error_for(&text);
         assert!(error.message.contains("region"), "{error}");
         assert_eq!(error.line, Some(17));
@@ -420,7 +424,7 @@ countries = ["US", "PR", "GU", "VI", "AS", "MP", "UM"]
 
     #[test]
     fn unknown_country_names_field_and_line() {
-        let text = TWO_INSTANCES.replace("\"SY\"]", "\"SY\", \"XQ\"]");
+        let text = EXAMPLE_TOML.replace("\"SY\"]", "\"SY\", \"XQ\"]");
         let error = error_for(&text);
         assert_eq!(error.line, Some(19));
         assert!(error.message.starts_with("countries.unsupported: "), "{error}");
@@ -429,31 +433,31 @@ countries = ["US", "PR", "GU", "VI", "AS", "MP", "UM"]
 
     #[test]
     fn rule_naming_missing_instance_is_refused() {
-        let error = error_for(&TWO_INSTANCES.replace("default-instance = \"2\"", "default-instance = \"7\""));
+        let error = error_for(&EXAMPLE_TOML.replace("default-instance = \"2\"", "default-instance = \"7\""));
         assert_eq!(error.line, Some(20));
         assert!(error.message.contains("no instance has id \"7\""), "{error}");
     }
 
     #[test]
     fn duplicate_ids_and_conflicting_rules_are_refused() {
-        let duplicate = error_for(&TWO_INSTANCES.replace("id = \"2\"", "id = \"1\""));
+        let duplicate = error_for(&EXAMPLE_TOML.replace("id = \"2\"", "id = \"1\""));
         assert!(duplicate.message.contains("listed twice"), "{duplicate}");
-        let conflict = error_for(&TWO_INSTANCES.replace("\"UM\"]", "\"UM\", \"CA\"]"));
+        let conflict = error_for(&EXAMPLE_TOML.replace("\"UM\"]", "\"UM\", \"CA\"]"));
         assert!(conflict.message.contains("also listed as unsupported"), "{conflict}");
     }
 
     #[test]
     fn bad_urls_and_ages_are_refused() {
-        let url = error_for(&TWO_INSTANCES.replace("http://127.0.0.1:8110/", "ftp://x/"));
+        let url = error_for(&EXAMPLE_TOML.replace("http://127.0.0.1:8110/", "ftp://x/"));
         assert!(url.message.starts_with("shell-url: "), "{url}");
         assert_eq!(url.line, Some(7));
-        let age = error_for(&TWO_INSTANCES.replace("min-signup-age = 13", "min-signup-age = 300"));
+        let age = error_for(&EXAMPLE_TOML.replace("min-signup-age = 13", "min-signup-age = 300"));
         assert!(age.message.starts_with("min-signup-age: 300"), "{age}");
     }
 
     #[test]
     fn missing_countries_section_is_named() {
-        let text = TWO_INSTANCES.split("[countries]").next().unwrap();
+        let text = EXAMPLE_TOML.split("[countries]").next().unwrap();
         let error = error_for(text);
         assert!(error.message.contains("countries"), "{error}");
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, header};
 use haven_domain::clock::ManualClock;
-use haven_domain::topology::{InstanceId, Topology};
+use haven_domain::topology::{EXAMPLE_TOML, InstanceId, Topology};
 use haven_platform::{PlatformState, router};
 use haven_store::{SqlStore, StoreConfig};
 use haven_wire::methods::get_service_definition::ServiceDefinition;
@@ -15,34 +15,13 @@ use haven_wire::{StatusCode, parse_response};
 use time::macros::datetime;
 use tower::ServiceExt;
 
-const TOPOLOGY: &str = r#"
-[[instance]]
-id = "1"
-name = "US"
-description = "US instance"
-platform-url = "http://127.0.0.1:8111/"
-shell-url = "http://127.0.0.1:8110/"
-min-signup-age = 13
-
-[[instance]]
-id = "2"
-name = "EU"
-description = "EU instance"
-platform-url = "http://127.0.0.1:8121/"
-shell-url = "http://127.0.0.1:8120/"
-min-signup-age = 16
-
-[countries]
-default-instance = "2"
-"#;
-
 const REQUEST: &str = r#"<wc-request:request xmlns:wc-request="urn:com.microsoft.wc.request"><header><method>GetServiceDefinition</method><method-version>2</method-version><app-id>05a059c9-c309-46af-9b86-b06d42510550</app-id><msg-time>2026-11-21T10:00:00Z</msg-time><msg-ttl>1800</msg-ttl><version>test</version></header><info><response-sections><section>topology</section></response-sections></info></wc-request:request>"#;
 
 async fn platform(directory: &tempfile::TempDir) -> axum::Router {
     let store = SqlStore::open(&StoreConfig::sqlite(directory.path().join("haven.db"))).await.unwrap();
     router(PlatformState {
         instance_id: InstanceId::parse("2").unwrap(),
-        topology: Arc::new(Topology::from_toml("topology.toml", TOPOLOGY).unwrap()),
+        topology: Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
         store: Arc::new(store),
         clock: Arc::new(ManualClock::new(datetime!(2026-11-21 12:00 UTC))),
     })

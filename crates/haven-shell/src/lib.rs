@@ -62,33 +62,15 @@ mod tests {
     use super::*;
     use axum::body::{Body, to_bytes};
     use axum::http::Request;
+    use haven_domain::topology::EXAMPLE_TOML;
     use tower::ServiceExt;
-
-    const TOPOLOGY: &str = r#"
-[[instance]]
-id = "1"
-name = "US"
-description = "US instance"
-platform-url = "http://127.0.0.1:8111/"
-shell-url = "http://127.0.0.1:8110/"
-min-signup-age = 13
-
-[[instance]]
-id = "2"
-name = "EU"
-description = "EU <instance>"
-platform-url = "http://127.0.0.1:8121/"
-shell-url = "http://127.0.0.1:8120/"
-min-signup-age = 16
-
-[countries]
-default-instance = "2"
-"#;
 
     fn state() -> ShellState {
         ShellState {
             instance_id: InstanceId::parse("1").unwrap(),
-            topology: Arc::new(Topology::from_toml("topology.toml", TOPOLOGY).unwrap()),
+            topology: Arc::new(
+                Topology::from_toml("topology.toml", &EXAMPLE_TOML.replace("EU instance", "EU <instance>")).unwrap(),
+            ),
         }
     }
 
