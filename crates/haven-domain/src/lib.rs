@@ -11,6 +11,7 @@ pub mod ids;
 pub mod operation;
 pub mod person;
 pub mod record;
+pub mod session;
 pub mod source;
 pub mod thing;
 pub mod thing_type;

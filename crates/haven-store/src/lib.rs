@@ -17,6 +17,7 @@ mod persons;
 mod postgres;
 mod records;
 mod rows;
+mod sessions;
 mod sqlite;
 pub mod testing;
 mod things;
@@ -29,7 +30,9 @@ use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId};
 use haven_domain::operation::RecordOperation;
 use haven_domain::person::{EmailAddress, Person};
 use haven_domain::record::{Record, RecordMember};
+use haven_domain::session::{AppSession, TokenHash, UserToken};
 use haven_domain::thing::{Thing, ThingKey, ThingQuery};
+use time::OffsetDateTime;
 
 pub use config::{DEFAULT_MAX_CONNECTIONS, PostgresConfig, SqliteConfig, StoreConfig};
 pub use db::SqlStore;
@@ -136,13 +139,31 @@ pub trait AuthorizationStore: Send + Sync {
     async fn authorizations_for_record(&self, record_id: RecordId) -> StoreResult<Vec<AppAuthorization>>;
 }
 
+/// Application sessions and user tokens, found by the hash of their token.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new application session.
+    async fn create_app_session(&self, session: &AppSession) -> StoreResult<()>;
+    /// The session whose token hashes to `token_hash` (expired ones too; the caller
+    /// decides).
+    async fn app_session(&self, token_hash: TokenHash) -> StoreResult<Option<AppSession>>;
+    /// Deletes sessions that ended at or before `now`; returns how many.
+    async fn delete_expired_app_sessions(&self, now: OffsetDateTime) -> StoreResult<u64>;
+    /// Stores a new user token.
+    async fn create_user_token(&self, token: &UserToken) -> StoreResult<()>;
+    /// The user token whose text hashes to `token_hash`.
+    async fn user_token(&self, token_hash: TokenHash) -> StoreResult<Option<UserToken>>;
+    /// Revokes a user token (APPSIGNOUT); returns whether it was active.
+    async fn revoke_user_token(&self, token_hash: TokenHash, now: OffsetDateTime) -> StoreResult<bool>;
+}
+
 /// Everything Haven persists.
 pub trait Store:
-    PersonStore + RecordStore + ThingStore + ApplicationStore + AuthorizationStore + std::fmt::Debug
+    PersonStore + RecordStore + ThingStore + ApplicationStore + AuthorizationStore + SessionStore + std::fmt::Debug
 {
 }
 
 impl<T> Store for T where
-    T: PersonStore + RecordStore + ThingStore + ApplicationStore + AuthorizationStore + std::fmt::Debug
+    T: PersonStore + RecordStore + ThingStore + ApplicationStore + AuthorizationStore + SessionStore + std::fmt::Debug
 {
 }

@@ -9,14 +9,15 @@ use haven_domain::country::CountryCode;
 use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId, VersionStamp};
 use haven_domain::person::{EmailAddress, Person};
 use haven_domain::record::{DEFAULT_RECORD_QUOTA_BYTES, Record, RecordMember, RecordState, Relationship};
+use haven_domain::session::{AppSession, HmacAlgorithm, TokenHash, UserToken};
 use haven_domain::thing::{
     AccessAvenue, Audit, AuditAction, CommonData, Thing, ThingDraft, ThingFlags, ThingKey, ThingQuery, ThingState,
 };
 use haven_domain::thing_type::{HEIGHT, WEIGHT};
 use haven_domain::topology::InstanceId;
 use haven_store::{
-    ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SqlStore, StoreConfig, StoreError, ThingChange,
-    ThingStore,
+    ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SessionStore, SqlStore, StoreConfig, StoreError,
+    ThingChange, ThingStore,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
@@ -571,6 +572,44 @@ async fn applications_and_authorizations(fixture: &Fixture) {
     assert!(matches!(fixture.store.put_authorization(&unknown_app).await, Err(StoreError::MissingReference(_))));
 }
 
+async fn sessions_and_user_tokens(fixture: &Fixture) {
+    let app = application();
+    fixture.store.put_application(&app).await.unwrap();
+    let session = AppSession::start(TokenHash([1; 32]), app.id, vec![9; 20], HmacAlgorithm::HmacSha256, NOW);
+    fixture.store.create_app_session(&session).await.unwrap();
+    assert_eq!(fixture.store.app_session(TokenHash([1; 32])).await.unwrap(), Some(session.clone()));
+    assert!(fixture.store.app_session(TokenHash([2; 32])).await.unwrap().is_none());
+    let orphan = AppSession {
+        token_hash: TokenHash([3; 32]),
+        application_id: ApplicationId::from_uuid(Uuid::new_v4()),
+        ..session.clone()
+    };
+    assert!(matches!(fixture.store.create_app_session(&orphan).await, Err(StoreError::MissingReference(_))));
+    assert_eq!(fixture.store.delete_expired_app_sessions(NOW).await.unwrap(), 0);
+    assert_eq!(fixture.store.delete_expired_app_sessions(session.expires_at).await.unwrap(), 1);
+    assert!(fixture.store.app_session(TokenHash([1; 32])).await.unwrap().is_none());
+
+    let token = UserToken {
+        token_hash: TokenHash([4; 32]),
+        person_id: fixture.person.id,
+        application_id: app.id,
+        selected_record_id: Some(fixture.record.id),
+        created_at: NOW,
+        expires_at: NOW + Duration::hours(1),
+        revoked_at: None,
+    };
+    fixture.store.create_user_token(&token).await.unwrap();
+    assert_eq!(fixture.store.user_token(TokenHash([4; 32])).await.unwrap(), Some(token.clone()));
+    assert!(fixture.store.revoke_user_token(TokenHash([4; 32]), NOW + Duration::minutes(5)).await.unwrap());
+    assert!(
+        !fixture.store.revoke_user_token(TokenHash([4; 32]), NOW + Duration::minutes(6)).await.unwrap(),
+        "already revoked"
+    );
+    let revoked = fixture.store.user_token(TokenHash([4; 32])).await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(NOW + Duration::minutes(5)));
+    assert!(!revoked.is_active_at(NOW + Duration::minutes(10)));
+}
+
 async fn down_migrations_reverse_up_migrations(fixture: &Fixture) {
     let migrated = fixture.store.schema_summary().await.unwrap();
     assert!(migrated.iter().any(|table| table.starts_with("things(id, record_id, version_stamp")), "{migrated:?}");
@@ -602,6 +641,7 @@ macro_rules! contract_suite {
                 unknown_record_is_refused,
                 persons_and_records,
                 applications_and_authorizations,
+                sessions_and_user_tokens,
                 down_migrations_reverse_up_migrations
             );
         }
