@@ -1,4 +1,5 @@
 //! One module per platform method: its typed request, read from the request's `<info>`, and
 //! its typed response, written as (and read back from) the inner XML of `wc:info`.
 
+pub mod create_authenticated_session_token;
 pub mod get_service_definition;
