@@ -4,7 +4,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use haven_wire::request::Caller;
 use haven_wire::{Request, Response, StatusCode, parse_request};
+
+use crate::auth;
+use crate::error::PlatformError;
 
 use crate::AppState;
 use crate::methods;
@@ -18,6 +22,8 @@ pub(crate) struct MethodVersion {
 
 /// Every method and version the dispatcher handles; GetServiceDefinition lists these.
 pub(crate) const METHODS: &[MethodVersion] = &[
+    MethodVersion { name: "CreateAuthenticatedSessionToken", version: 1 },
+    MethodVersion { name: "CreateAuthenticatedSessionToken", version: 2 },
     MethodVersion { name: "GetServiceDefinition", version: 1 },
     MethodVersion { name: "GetServiceDefinition", version: 2 },
 ];
@@ -53,11 +59,34 @@ async fn handle(state: &AppState, request: &Request<'_>) -> Response {
     let method = request.method();
     let version = request.method_version();
     tracing::debug!(method, version, "dispatching");
-    match (method, version) {
-        ("GetServiceDefinition", 1 | 2) => methods::get_service_definition::handle(state, request),
-        _ if METHODS.iter().any(|known| known.name == method) => {
-            Response::error(StatusCode::INVALID_METHOD, format!("{method} has no version {version} on this server"))
+    respond(state, request, method, version).await.unwrap_or_else(|error| {
+        let reference = uuid::Uuid::new_v4().simple().to_string();
+        if error.is_server_fault() {
+            tracing::error!(%error, reference, method, "request failed on the server side");
         }
-        _ => Response::error(StatusCode::BAD_METHOD, format!("{method} is not a method this server offers")),
+        error.to_response(&reference)
+    })
+}
+
+/// Authenticates a call made within a session (whatever the method), then runs the method.
+async fn respond(
+    state: &AppState,
+    request: &Request<'_>,
+    method: &str,
+    version: u32,
+) -> Result<Response, PlatformError> {
+    if let Some(Caller::Session(auth_session)) = &request.header.caller {
+        let call = auth::authenticate(state, request, auth_session).await?;
+        tracing::debug!(application = %call.application.id, session_expires = %call.session.expires_at, "session call");
+    }
+    match (method, version) {
+        ("CreateAuthenticatedSessionToken", 1 | 2) => {
+            methods::create_authenticated_session_token::handle(state, request).await
+        }
+        ("GetServiceDefinition", 1 | 2) => Ok(methods::get_service_definition::handle(state, request)),
+        _ if METHODS.iter().any(|known| known.name == method) => {
+            Ok(Response::error(StatusCode::INVALID_METHOD, format!("{method} has no version {version} on this server")))
+        }
+        _ => Ok(Response::error(StatusCode::BAD_METHOD, format!("{method} is not a method this server offers"))),
     }
 }

@@ -3,7 +3,10 @@
 //! and version, asks the domain and the store, and always answers HTTP 200 with the
 //! HealthVault status code in the body, as every HealthVault client expects.
 
+mod auth;
+mod crypto;
 mod dispatch;
+mod error;
 mod methods;
 mod service_definition;
 
@@ -18,6 +21,7 @@ use haven_store::Store;
 use time::OffsetDateTime;
 use tower_http::decompression::RequestDecompressionLayer;
 
+pub use auth::DEFAULT_MSG_TIME_WINDOW;
 pub use service_definition::{MAX_REQUEST_BYTES, PLATFORM_VERSION};
 
 /// What the Platform needs to answer requests. One test may build two of these to run two
@@ -32,6 +36,9 @@ pub struct PlatformState {
     pub store: Arc<dyn Store>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// How far a session call's `msg-time` may lie from the clock (see
+    /// [`DEFAULT_MSG_TIME_WINDOW`]); unparseable times are accepted.
+    pub msg_time_window: time::Duration,
 }
 
 /// State shared by the handlers.

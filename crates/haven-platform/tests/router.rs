@@ -24,6 +24,7 @@ async fn platform(directory: &tempfile::TempDir) -> axum::Router {
         topology: Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
         store: Arc::new(store),
         clock: Arc::new(ManualClock::new(datetime!(2026-11-21 12:00 UTC))),
+        msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
     })
 }
 

@@ -92,6 +92,7 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
             topology: topology.clone(),
             store,
             clock: clock.clone(),
+            msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
         });
         let shell = haven_shell::router(ShellState { instance_id: instance_id.clone(), topology });
         for (listener, router, what) in [(instance.platform, platform, "Platform"), (instance.shell, shell, "Shell")] {

@@ -1,3 +1,4 @@
 //! One module per Platform method.
 
+pub(crate) mod create_authenticated_session_token;
 pub(crate) mod get_service_definition;
