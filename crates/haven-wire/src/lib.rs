@@ -11,9 +11,11 @@ pub mod date_time;
 pub mod error;
 pub mod instance;
 pub mod methods;
+pub mod record_info;
 pub mod request;
 pub mod response;
 pub mod status;
+pub mod thing_xml;
 mod xml;
 
 #[cfg(test)]
