@@ -2,6 +2,7 @@
 //! the topology of instances. Pure logic: no IO, no clock, no randomness. Callers pass the
 //! time and generated ids in, and store or send what comes out.
 
+pub mod account;
 pub mod application;
 pub mod auth_rules;
 pub mod authorization;

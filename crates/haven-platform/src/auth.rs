@@ -6,7 +6,10 @@
 //! malformed times (python-healthvault puts the month in the minutes).
 
 use haven_domain::application::Application;
+use haven_domain::ids::RecordId;
+use haven_domain::person::Person;
 use haven_domain::session::{AppSession, HmacAlgorithm};
+use haven_domain::thing::AccessAvenue;
 use haven_store::Store;
 use haven_wire::Request;
 use haven_wire::base64_text::decode_base64;
@@ -27,6 +30,21 @@ pub(crate) struct AuthenticatedCall {
     pub(crate) application: Application,
     /// Its session.
     pub(crate) session: AppSession,
+    /// The person the call is made for, if any: online (the person is present, proven by
+    /// their user token) or offline (the application acts alone for a person who granted
+    /// it offline access; each record's grant is checked by the method).
+    pub(crate) person: Option<PersonAccess>,
+}
+
+/// The person a call is made for.
+#[derive(Debug)]
+pub(crate) struct PersonAccess {
+    /// The person.
+    pub(crate) person: Person,
+    /// Online or offline.
+    pub(crate) avenue: AccessAvenue,
+    /// The record the person selected for the application (online calls).
+    pub(crate) selected_record_id: Option<RecordId>,
 }
 
 /// Checks the session, signatures and time of a call that carries `<auth-session>`.
@@ -84,5 +102,39 @@ pub(crate) async fn authenticate(
         .application(session.application_id)
         .await?
         .ok_or(PlatformError::UnknownApplication(session.application_id))?;
-    Ok(AuthenticatedCall { application, session })
+    let person = person_access(store, &application, auth_session, now).await?;
+    Ok(AuthenticatedCall { application, session, person })
+}
+
+/// Resolves the person of an online call (user token) or an offline call (person id).
+async fn person_access(
+    store: &dyn Store,
+    application: &Application,
+    auth_session: &AuthSession,
+    now: time::OffsetDateTime,
+) -> Result<Option<PersonAccess>, PlatformError> {
+    if let Some(user_token) = &auth_session.user_auth_token {
+        let token =
+            store.user_token(token_hash(user_token)).await?.filter(|token| token.is_active_at(now)).ok_or_else(
+                || {
+                    PlatformError::CredentialTokenExpired(
+                        "the user token has expired or was signed out; sign in again".to_owned(),
+                    )
+                },
+            )?;
+        if token.application_id != application.id {
+            return Err(PlatformError::AccessDenied("the user token was issued to another application".to_owned()));
+        }
+        let person = store.person(token.person_id).await?.ok_or(PlatformError::InvalidPerson)?;
+        return Ok(Some(PersonAccess {
+            person,
+            avenue: AccessAvenue::Online,
+            selected_record_id: token.selected_record_id,
+        }));
+    }
+    if let Some(person_id) = auth_session.offline_person_id {
+        let person = store.person(person_id).await?.ok_or(PlatformError::InvalidPerson)?;
+        return Ok(Some(PersonAccess { person, avenue: AccessAvenue::Offline, selected_record_id: None }));
+    }
+    Ok(None)
 }

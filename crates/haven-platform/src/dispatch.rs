@@ -24,6 +24,7 @@ pub(crate) struct MethodVersion {
 pub(crate) const METHODS: &[MethodVersion] = &[
     MethodVersion { name: "CreateAuthenticatedSessionToken", version: 1 },
     MethodVersion { name: "CreateAuthenticatedSessionToken", version: 2 },
+    MethodVersion { name: "GetPersonInfo", version: 1 },
     MethodVersion { name: "GetServiceDefinition", version: 1 },
     MethodVersion { name: "GetServiceDefinition", version: 2 },
 ];
@@ -75,11 +76,21 @@ async fn respond(
     method: &str,
     version: u32,
 ) -> Result<Response, PlatformError> {
-    if let Some(Caller::Session(auth_session)) = &request.header.caller {
-        let call = auth::authenticate(state, request, auth_session).await?;
-        tracing::debug!(application = %call.application.id, session_expires = %call.session.expires_at, "session call");
-    }
+    let call = match &request.header.caller {
+        Some(Caller::Session(auth_session)) => {
+            let call = auth::authenticate(state, request, auth_session).await?;
+            tracing::debug!(application = %call.application.id, session_expires = %call.session.expires_at, "session call");
+            Some(call)
+        }
+        Some(Caller::Application(_)) | None => None,
+    };
+    let session_call = || {
+        call.as_ref().ok_or_else(|| {
+            PlatformError::AccessDenied(format!("{method} must be called within an application session"))
+        })
+    };
     match (method, version) {
+        ("GetPersonInfo", 1) => methods::get_person_info::handle(state, request, session_call()?).await,
         ("CreateAuthenticatedSessionToken", 1 | 2) => {
             methods::create_authenticated_session_token::handle(state, request).await
         }

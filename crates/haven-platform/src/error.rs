@@ -45,6 +45,15 @@ pub(crate) enum PlatformError {
     /// The session token has expired.
     #[error("the session token has expired; authenticate again")]
     SessionExpired,
+    /// The person's user token is unknown, expired or revoked.
+    #[error("{0}")]
+    CredentialTokenExpired(String),
+    /// The application may not do this.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// The person named does not exist in this instance.
+    #[error("the person is not known in this instance")]
+    InvalidPerson,
     /// A time in the request lies too far from the server's clock.
     #[error("{0}")]
     OutOfTime(String),
@@ -67,6 +76,9 @@ impl PlatformError {
             Self::BadSignature(_) => StatusCode::BAD_SIG,
             Self::InvalidToken => StatusCode::INVALID_TOKEN,
             Self::SessionExpired => StatusCode::AUTHENTICATED_SESSION_TOKEN_EXPIRED,
+            Self::CredentialTokenExpired(_) => StatusCode::CREDENTIAL_TOKEN_EXPIRED,
+            Self::AccessDenied(_) => StatusCode::ACCESS_DENIED,
+            Self::InvalidPerson => StatusCode::INVALID_PERSON,
             Self::OutOfTime(_) => StatusCode::REQUEST_TIMED_OUT,
             Self::NotImplemented(_) => StatusCode::NYI,
         };

@@ -9,11 +9,14 @@ use axum::http::Request;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use haven_domain::application::{AppCertificate, Application, MethodGroup, Thumbprint};
+use haven_domain::clock::Clock;
 use haven_domain::clock::ManualClock;
 use haven_domain::ids::ApplicationId;
 use haven_domain::topology::{EXAMPLE_TOML, InstanceId, Topology};
 use haven_platform::{PlatformState, router};
-use haven_store::{ApplicationStore, SqlStore, StoreConfig};
+use haven_store::{
+    ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SessionStore, SqlStore, StoreConfig,
+};
 use haven_wire::methods::create_authenticated_session_token::SessionTokenResponse;
 use haven_wire::{StatusCode, parse_response};
 use hmac::{Hmac, KeyInit, Mac};
@@ -30,6 +33,7 @@ use tower::ServiceExt;
 
 struct Harness {
     app: axum::Router,
+    store: SqlStore,
     clock: Arc<ManualClock>,
     key: PKey<Private>,
     thumbprint: String,
@@ -76,11 +80,11 @@ async fn harness() -> Harness {
     let app = router(PlatformState {
         instance_id: InstanceId::parse("1").unwrap(),
         topology: Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
-        store: Arc::new(store),
+        store: Arc::new(store.clone()),
         clock: clock.clone(),
         msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
     });
-    Harness { app, clock, key, thumbprint: thumbprint.to_string(), app_id, _directory: directory }
+    Harness { app, store, clock, key, thumbprint: thumbprint.to_string(), app_id, _directory: directory }
 }
 
 impl Harness {
@@ -141,9 +145,28 @@ impl Harness {
 
 /// A session call as pyhealthvault builds it: HMACSHA1 over the header string, SHA1 info hash.
 fn session_call(token: &str, secret: &[u8], info: &str, tamper: impl Fn(String) -> String) -> String {
+    call(
+        "GetServiceDefinition",
+        2,
+        &format!("<auth-token>{token}</auth-token><offline-person-info><offline-person-id/></offline-person-info>"),
+        secret,
+        info,
+        tamper,
+    )
+}
+
+/// Any method within a session; `auth_session` is the inside of `<auth-session>`.
+fn call(
+    method: &str,
+    version: u32,
+    auth_session: &str,
+    secret: &[u8],
+    info: &str,
+    tamper: impl Fn(String) -> String,
+) -> String {
     let info_hash = STANDARD.encode(Sha1::digest(info.as_bytes()));
     let header = format!(
-        r#"<header><method>GetServiceDefinition</method><method-version>2</method-version><auth-session><auth-token>{token}</auth-token><offline-person-info><offline-person-id/></offline-person-info></auth-session><language>en</language><country>US</country><msg-time>2026-11-21T12:01:00</msg-time><msg-ttl>36000</msg-ttl><version>1.0</version><info-hash><hash-data algName="SHA1">{info_hash}</hash-data></info-hash></header>"#
+        r#"<header><method>{method}</method><method-version>{version}</method-version><auth-session>{auth_session}</auth-session><language>en</language><country>US</country><msg-time>2026-11-21T12:01:00</msg-time><msg-ttl>36000</msg-ttl><version>1.0</version><info-hash><hash-data algName="SHA1">{info_hash}</hash-data></info-hash></header>"#
     );
     let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(secret).unwrap();
     mac.update(header.as_bytes());
@@ -223,4 +246,129 @@ async fn session_calls_are_checked() {
     harness.clock.advance(haven_domain::session::APP_SESSION_LIFETIME + Duration::seconds(1));
     let expired = session_call(&session.token, secret, "<info/>", |body| body);
     assert_eq!(harness.post(expired).await.0, StatusCode::AUTHENTICATED_SESSION_TOKEN_EXPIRED);
+}
+
+/// Opens an account for Ana in the US instance, authorizes the application on her record
+/// (online always, offline if asked) and issues her a user token; returns the token.
+async fn authorize(harness: &Harness, offline: bool) -> (haven_domain::account::NewAccount, String) {
+    use haven_domain::account::{AccountRequest, NewAccountIds, open_account};
+    let topology = Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap();
+    let now = harness.clock.now();
+    let account = open_account(
+        AccountRequest {
+            email: haven_domain::person::EmailAddress::parse("ana@example.org").unwrap(),
+            given_name: "Ana".to_owned(),
+            family_name: "López".to_owned(),
+            birth_date: time::macros::date!(1980 - 02 - 29),
+            country: haven_domain::country::CountryCode::parse("US").unwrap(),
+        },
+        &topology,
+        &InstanceId::parse("1").unwrap(),
+        NewAccountIds {
+            person_id: haven_domain::ids::PersonId::from_uuid(uuid::Uuid::new_v4()),
+            record_id: haven_domain::ids::RecordId::from_uuid(uuid::Uuid::new_v4()),
+        },
+        now,
+    )
+    .unwrap();
+    harness.store.create_person(&account.person).await.unwrap();
+    harness.store.create_record(&account.record, &account.custodian).await.unwrap();
+    harness
+        .store
+        .put_authorization(&haven_domain::authorization::AppAuthorization {
+            person_id: account.person.id,
+            record_id: account.record.id,
+            application_id: harness.app_id,
+            online: Some(Default::default()),
+            offline: offline.then(Default::default),
+            granted_at: now,
+            expires_at: None,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    let token = "dXNlciB0b2tlbiBmb3IgdGVzdHM=".to_owned();
+    let hash = haven_domain::session::TokenHash(sha2::Sha256::digest(token.as_bytes()).into());
+    harness
+        .store
+        .create_user_token(&haven_domain::session::UserToken {
+            token_hash: hash,
+            person_id: account.person.id,
+            application_id: harness.app_id,
+            selected_record_id: Some(account.record.id),
+            created_at: now,
+            expires_at: now + haven_domain::session::USER_TOKEN_LIFETIME,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    (account, token)
+}
+
+fn person_info(text: &str) -> haven_wire::methods::get_person_info::PersonInfo {
+    let info = parse_response(text).unwrap().info.unwrap();
+    assert_eq!(info.schema(), Some("GetPersonInfo"));
+    haven_wire::methods::get_person_info::PersonInfo::parse_info_xml(info.inner_xml).unwrap()
+}
+
+#[tokio::test]
+async fn get_person_info_online_and_offline() {
+    let harness = harness().await;
+    let session = harness.session(1).await;
+    let secret = b"123456789";
+    let (account, user_token) = authorize(&harness, true).await;
+
+    let online = format!("<auth-token>{}</auth-token><user-auth-token>{user_token}</user-auth-token>", session.token);
+    let (status, text) = harness.post(call("GetPersonInfo", 1, &online, secret, "<info/>", |body| body)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let person = person_info(&text);
+    assert_eq!(person.person_id, account.person.id);
+    assert_eq!(person.name, "Ana López");
+    assert_eq!(person.selected_record_id, Some(account.record.id));
+    assert_eq!(person.records.len(), 1);
+    assert!(person.records[0].is_custodian);
+
+    let offline = format!(
+        "<auth-token>{}</auth-token><offline-person-info><offline-person-id>{}</offline-person-id></offline-person-info>",
+        session.token, account.person.id
+    );
+    let (status, text) = harness.post(call("GetPersonInfo", 1, &offline, secret, "<info/>", |body| body)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(person_info(&text).records.len(), 1);
+
+    let app_only = format!("<auth-token>{}</auth-token>", session.token);
+    assert_eq!(
+        harness.post(call("GetPersonInfo", 1, &app_only, secret, "<info/>", |body| body)).await.0,
+        StatusCode::ACCESS_DENIED
+    );
+
+    let stranger = format!(
+        "<auth-token>{}</auth-token><offline-person-info><offline-person-id>{}</offline-person-id></offline-person-info>",
+        session.token,
+        uuid::Uuid::new_v4()
+    );
+    assert_eq!(
+        harness.post(call("GetPersonInfo", 1, &stranger, secret, "<info/>", |body| body)).await.0,
+        StatusCode::INVALID_PERSON
+    );
+
+    let forged =
+        format!("<auth-token>{}</auth-token><user-auth-token>bm90IGEgdG9rZW4=</user-auth-token>", session.token);
+    assert_eq!(
+        harness.post(call("GetPersonInfo", 1, &forged, secret, "<info/>", |body| body)).await.0,
+        StatusCode::CREDENTIAL_TOKEN_EXPIRED
+    );
+}
+
+#[tokio::test]
+async fn offline_calls_need_an_offline_grant() {
+    let harness = harness().await;
+    let session = harness.session(1).await;
+    let (account, _) = authorize(&harness, false).await;
+    let offline = format!(
+        "<auth-token>{}</auth-token><offline-person-info><offline-person-id>{}</offline-person-id></offline-person-info>",
+        session.token, account.person.id
+    );
+    let (status, text) = harness.post(call("GetPersonInfo", 1, &offline, b"123456789", "<info/>", |body| body)).await;
+    assert_eq!(status, StatusCode::ACCESS_DENIED, "{text}");
 }

@@ -74,6 +74,24 @@ impl AuthorizationStore for SqlStore {
         documents.iter().map(|document| authorization_from_document(document)).collect()
     }
 
+    async fn authorizations_of_person(
+        &self,
+        person_id: PersonId,
+        application_id: ApplicationId,
+    ) -> StoreResult<Vec<AppAuthorization>> {
+        let documents: Vec<String> = on_db!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "SELECT document FROM app_authorizations WHERE person_id = $1 AND application_id = $2 \
+                 ORDER BY granted_at, record_id",
+            )
+            .bind(person_id.as_uuid())
+            .bind(application_id.as_uuid())
+            .fetch_all(pool)
+            .await
+        })?;
+        documents.iter().map(|document| authorization_from_document(document)).collect()
+    }
+
     async fn authorizations_for_record(&self, record_id: RecordId) -> StoreResult<Vec<AppAuthorization>> {
         let documents: Vec<String> = on_db!(&self.db, |pool| {
             sqlx::query_scalar(

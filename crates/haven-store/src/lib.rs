@@ -135,7 +135,13 @@ pub trait AuthorizationStore: Send + Sync {
     /// Every authorization of an application, oldest grant first.
     async fn authorizations_for_application(&self, application_id: ApplicationId)
     -> StoreResult<Vec<AppAuthorization>>;
-    /// Every authorization a person gave on a record.
+    /// Every authorization a person gave one application, on any record, oldest first.
+    async fn authorizations_of_person(
+        &self,
+        person_id: PersonId,
+        application_id: ApplicationId,
+    ) -> StoreResult<Vec<AppAuthorization>>;
+    /// Every authorization given on a record.
     async fn authorizations_for_record(&self, record_id: RecordId) -> StoreResult<Vec<AppAuthorization>>;
 }
 

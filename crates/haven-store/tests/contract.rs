@@ -567,6 +567,15 @@ async fn applications_and_authorizations(fixture: &Fixture) {
     fixture.store.put_authorization(&grant).await.unwrap();
     assert_eq!(fixture.store.authorizations_for_application(app.id).await.unwrap(), vec![grant.clone()]);
     assert_eq!(fixture.store.authorizations_for_record(fixture.record.id).await.unwrap(), vec![grant.clone()]);
+    assert_eq!(fixture.store.authorizations_of_person(fixture.person.id, app.id).await.unwrap(), vec![grant.clone()]);
+    assert!(
+        fixture
+            .store
+            .authorizations_of_person(fixture.person.id, ApplicationId::from_uuid(Uuid::new_v4()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let unknown_app = AppAuthorization { application_id: ApplicationId::from_uuid(Uuid::new_v4()), ..grant };
     assert!(matches!(fixture.store.put_authorization(&unknown_app).await, Err(StoreError::MissingReference(_))));

@@ -1,4 +1,5 @@
 //! One module per Platform method.
 
 pub(crate) mod create_authenticated_session_token;
+pub(crate) mod get_person_info;
 pub(crate) mod get_service_definition;
