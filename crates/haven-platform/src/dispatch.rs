@@ -27,6 +27,12 @@ pub(crate) const METHODS: &[MethodVersion] = &[
     MethodVersion { name: "GetPersonInfo", version: 1 },
     MethodVersion { name: "GetServiceDefinition", version: 1 },
     MethodVersion { name: "GetServiceDefinition", version: 2 },
+    MethodVersion { name: "GetThings", version: 1 },
+    MethodVersion { name: "GetThings", version: 2 },
+    MethodVersion { name: "GetThings", version: 3 },
+    MethodVersion { name: "PutThings", version: 1 },
+    MethodVersion { name: "PutThings", version: 2 },
+    MethodVersion { name: "RemoveThings", version: 1 },
 ];
 
 /// `POST /platform/wildcat.ashx`. Always HTTP 200; the outcome is in `<status><code>`.
@@ -91,6 +97,9 @@ async fn respond(
     };
     match (method, version) {
         ("GetPersonInfo", 1) => methods::get_person_info::handle(state, request, session_call()?).await,
+        ("GetThings", 1..=3) => methods::get_things::handle(state, request, session_call()?).await,
+        ("PutThings", 1 | 2) => methods::put_things::handle(state, request, session_call()?).await,
+        ("RemoveThings", 1) => methods::remove_things::handle(state, request, session_call()?).await,
         ("CreateAuthenticatedSessionToken", 1 | 2) => {
             methods::create_authenticated_session_token::handle(state, request).await
         }

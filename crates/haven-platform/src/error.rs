@@ -1,7 +1,8 @@
 //! Every way a Platform request can fail, and the HealthVault status each one answers
 //! with. The mapping is one exhaustive `match`, so a new variant forces a decision.
 
-use haven_domain::ids::ApplicationId;
+use haven_domain::ids::{ApplicationId, ThingTypeId};
+use haven_domain::thing::ThingError;
 use haven_store::StoreError;
 use haven_wire::{Response, StatusCode, WireError};
 
@@ -13,9 +14,11 @@ pub(crate) enum PlatformError {
     /// The request's XML is malformed or has the wrong shape.
     #[error(transparent)]
     Wire(#[from] WireError),
-    /// The store failed; the cause is logged, not sent.
+    /// The store failed; the cause is logged, not sent. Store errors that describe the
+    /// request (a stale version stamp, a full record...) become their own variants through
+    /// `From<StoreError>`.
     #[error("the store failed: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// The operating system's random source failed.
     #[error(transparent)]
     Randomness(#[from] RandomnessError),
@@ -54,6 +57,36 @@ pub(crate) enum PlatformError {
     /// The person named does not exist in this instance.
     #[error("the person is not known in this instance")]
     InvalidPerson,
+    /// The record is missing or not available to the caller.
+    #[error("{0}")]
+    InvalidRecord(String),
+    /// A thing named in the request is missing or cannot be changed this way.
+    #[error("{0}")]
+    InvalidThing(String),
+    /// The thing type is not one Haven knows.
+    #[error("thing type {0} is not known")]
+    InvalidThingType(ThingTypeId),
+    /// A thing's data does not fit its type.
+    #[error("{0}")]
+    InvalidThingData(String),
+    /// The writer's version stamp is not the thing's current one.
+    #[error("{0}")]
+    VersionStampMismatch(String),
+    /// The write would take the record over its quota.
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// More query groups than allowed.
+    #[error("a request may have at most {0} groups")]
+    TooManyGroups(usize),
+    /// More things in one request than allowed.
+    #[error("a request may name at most {0} things")]
+    TooManyThings(usize),
+    /// The thing is read-only.
+    #[error("{0}")]
+    ImmutableThing(String),
+    /// A filter this server cannot apply.
+    #[error("{0}")]
+    InvalidFilter(String),
     /// A time in the request lies too far from the server's clock.
     #[error("{0}")]
     OutOfTime(String),
@@ -77,6 +110,16 @@ impl PlatformError {
             Self::InvalidToken => StatusCode::INVALID_TOKEN,
             Self::SessionExpired => StatusCode::AUTHENTICATED_SESSION_TOKEN_EXPIRED,
             Self::CredentialTokenExpired(_) => StatusCode::CREDENTIAL_TOKEN_EXPIRED,
+            Self::InvalidRecord(_) => StatusCode::INVALID_RECORD,
+            Self::InvalidThing(_) => StatusCode::INVALID_THING,
+            Self::InvalidThingType(_) => StatusCode::INVALID_THING_TYPE,
+            Self::InvalidThingData(_) => StatusCode::INVALID_XML,
+            Self::VersionStampMismatch(_) => StatusCode::VERSION_STAMP_MISMATCH,
+            Self::QuotaExceeded(_) => StatusCode::RECORD_QUOTA_EXCEEDED,
+            Self::TooManyGroups(_) => StatusCode::TOO_MANY_GROUPS_IN_QUERY,
+            Self::TooManyThings(_) => StatusCode::TOO_MANY_THINGS_SPECIFIED,
+            Self::ImmutableThing(_) => StatusCode::CANNOT_UPDATE_IMMUTABLE_THING,
+            Self::InvalidFilter(_) => StatusCode::INVALID_FILTER,
             Self::AccessDenied(_) => StatusCode::ACCESS_DENIED,
             Self::InvalidPerson => StatusCode::INVALID_PERSON,
             Self::OutOfTime(_) => StatusCode::REQUEST_TIMED_OUT,
@@ -94,5 +137,30 @@ impl PlatformError {
     /// Whether the operator should see the cause in the log (a server-side failure).
     pub(crate) fn is_server_fault(&self) -> bool {
         matches!(self, Self::Store(_) | Self::Randomness(_))
+    }
+}
+
+impl From<StoreError> for PlatformError {
+    /// Store errors about the request keep their meaning; the rest are server faults.
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::VersionStampMismatch { .. } => Self::VersionStampMismatch(error.to_string()),
+            StoreError::QuotaExceeded { .. } => Self::QuotaExceeded(error.to_string()),
+            StoreError::ThingNotFound(_) | StoreError::DuplicateThing(_) => Self::InvalidThing(error.to_string()),
+            StoreError::RecordNotFound(_) => Self::InvalidRecord(error.to_string()),
+            StoreError::RecordNotWritable { .. } => Self::AccessDenied(error.to_string()),
+            other => Self::Store(other),
+        }
+    }
+}
+
+impl From<ThingError> for PlatformError {
+    fn from(error: ThingError) -> Self {
+        match error {
+            ThingError::UnknownType(type_id) => Self::InvalidThingType(type_id),
+            ThingError::InvalidData { .. } => Self::InvalidThingData(error.to_string()),
+            ThingError::TypeChanged { .. } | ThingError::Deleted(_) => Self::InvalidThing(error.to_string()),
+            ThingError::ReadOnly(_) => Self::ImmutableThing(error.to_string()),
+        }
     }
 }

@@ -7,7 +7,9 @@ mod auth;
 mod crypto;
 mod dispatch;
 mod error;
+mod limits;
 mod methods;
+mod record_access;
 mod service_definition;
 
 use std::sync::Arc;

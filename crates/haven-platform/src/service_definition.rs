@@ -7,6 +7,7 @@ use haven_wire::methods::get_service_definition::{
 
 use crate::AppState;
 use crate::dispatch::METHODS;
+use crate::limits::{MAX_FULL_THINGS_PER_GROUP, MAX_GET_THINGS_GROUPS, MAX_PARTIAL_THINGS_PER_GROUP};
 
 /// The version this Platform reports (`major.minor.build.revision`).
 pub const PLATFORM_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), ".0");
@@ -25,10 +26,15 @@ pub(crate) fn service_definition(state: &AppState) -> ServiceDefinition {
     let platform = instance.map(|instance| PlatformInfo {
         url: instance.platform_method_url().to_string(),
         version: PLATFORM_VERSION.to_owned(),
-        configuration: vec![ConfigurationEntry {
-            key: "maxRequestUncompressedSizeBytes".to_owned(),
-            value: MAX_REQUEST_BYTES.to_string(),
-        }],
+        configuration: [
+            ("maxRequestUncompressedSizeBytes", MAX_REQUEST_BYTES.to_string()),
+            ("maxGetThingsQueryGroups", MAX_GET_THINGS_GROUPS.to_string()),
+            ("maxFullThingResultsPerGroup", MAX_FULL_THINGS_PER_GROUP.to_string()),
+            ("maxPartialThingResultsPerGroup", MAX_PARTIAL_THINGS_PER_GROUP.to_string()),
+        ]
+        .into_iter()
+        .map(|(key, value)| ConfigurationEntry { key: key.to_owned(), value })
+        .collect(),
     });
     let shell = instance.map(|instance| ShellInfo {
         url: instance.shell_url.to_string(),

@@ -3,3 +3,6 @@
 pub(crate) mod create_authenticated_session_token;
 pub(crate) mod get_person_info;
 pub(crate) mod get_service_definition;
+pub(crate) mod get_things;
+pub(crate) mod put_things;
+pub(crate) mod remove_things;

@@ -1,0 +1,17 @@
+//! The Platform's request limits, reported to clients in GetServiceDefinition's
+//! `configuration` entries.
+
+/// Most groups in one GetThings request (`maxGetThingsQueryGroups`); more answer
+/// TOO_MANY_GROUPS_IN_QUERY.
+pub const MAX_GET_THINGS_GROUPS: usize = 30;
+
+/// Most full things per GetThings group (`maxFullThingResultsPerGroup`); further matches
+/// come back as keys for the client to page through.
+pub const MAX_FULL_THINGS_PER_GROUP: u32 = 240;
+
+/// Most keys-only things per GetThings group (`maxPartialThingResultsPerGroup`).
+pub const MAX_PARTIAL_THINGS_PER_GROUP: u32 = 500;
+
+/// Most things one PutThings or RemoveThings request may name; more answer
+/// TOO_MANY_THINGS_SPECIFIED.
+pub const MAX_THINGS_PER_WRITE: usize = 250;

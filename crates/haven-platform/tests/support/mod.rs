@@ -1,0 +1,287 @@
+//! Shared by the Platform's integration tests: the router in-process on a real SQLite
+//! store, an application with a generated certificate, and requests signed the way the
+//! Python clients sign them.
+#![allow(dead_code, reason = "each test binary uses part of the harness")]
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::http::Request;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use haven_domain::application::{AppCertificate, Application, MethodGroup, Thumbprint};
+use haven_domain::clock::Clock;
+use haven_domain::clock::ManualClock;
+use haven_domain::ids::ApplicationId;
+use haven_domain::topology::{EXAMPLE_TOML, InstanceId, Topology};
+use haven_platform::{PlatformState, router};
+use haven_store::{
+    ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SessionStore, SqlStore, StoreConfig,
+};
+use haven_wire::methods::create_authenticated_session_token::SessionTokenResponse;
+use haven_wire::{StatusCode, parse_response};
+use hmac::{Hmac, KeyInit, Mac};
+use openssl::asn1::Asn1Time;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::sign::Signer;
+use openssl::x509::{X509, X509NameBuilder};
+use sha1::{Digest, Sha1};
+use time::macros::datetime;
+use tower::ServiceExt;
+
+pub struct Harness {
+    pub app: axum::Router,
+    pub store: SqlStore,
+    pub clock: Arc<ManualClock>,
+    pub key: PKey<Private>,
+    pub thumbprint: String,
+    pub app_id: ApplicationId,
+    _directory: tempfile::TempDir,
+}
+
+pub async fn harness() -> Harness {
+    let directory = tempfile::tempdir().unwrap();
+    let store = SqlStore::open(&StoreConfig::sqlite(directory.path().join("haven.db"))).await.unwrap();
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "WildcatApp-test").unwrap();
+    let name = name.build();
+    let mut builder = X509::builder().unwrap();
+    builder.set_subject_name(&name).unwrap();
+    builder.set_issuer_name(&name).unwrap();
+    builder.set_pubkey(&key).unwrap();
+    builder.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+    builder.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
+    builder.sign(&key, MessageDigest::sha256()).unwrap();
+    let certificate = builder.build();
+    let digest: [u8; 20] = certificate.digest(MessageDigest::sha1()).unwrap().as_ref().try_into().unwrap();
+    let thumbprint = Thumbprint::from_sha1(&digest);
+    let app_id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
+    store
+        .put_application(&Application {
+            id: app_id,
+            name: "Tracker".to_owned(),
+            description: String::new(),
+            certificates: vec![AppCertificate { thumbprint: thumbprint.clone(), der: certificate.to_der().unwrap() }],
+            action_url: Some(url::Url::parse("https://tracker.example/hv").unwrap()),
+            online_rules: all_types(haven_domain::auth_rules::Permissions::ALL),
+            offline_rules: all_types(haven_domain::auth_rules::Permissions::READ),
+            method_groups: MethodGroup::web_defaults(),
+            supported_instances: [InstanceId::parse("1").unwrap()].into_iter().collect(),
+            master_id: None,
+            is_soda: false,
+            created_at: datetime!(2026-11-01 0:00 UTC),
+        })
+        .await
+        .unwrap();
+    let clock = Arc::new(ManualClock::new(datetime!(2026-11-21 12:00 UTC)));
+    let app = router(PlatformState {
+        instance_id: InstanceId::parse("1").unwrap(),
+        topology: Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
+        store: Arc::new(store.clone()),
+        clock: clock.clone(),
+        msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
+    });
+    Harness { app, store, clock, key, thumbprint: thumbprint.to_string(), app_id, _directory: directory }
+}
+
+impl Harness {
+    pub async fn post(&self, body: String) -> (StatusCode, String) {
+        let response = self
+            .app
+            .clone()
+            .oneshot(Request::post("/platform/wildcat.ashx").body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let text = String::from_utf8(to_bytes(response.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+        (parse_response(&text).unwrap().status, text)
+    }
+
+    pub fn sign(&self, content: &str) -> String {
+        let mut signer = Signer::new(MessageDigest::sha1(), &self.key).unwrap();
+        signer.update(content.as_bytes()).unwrap();
+        // python-healthvault wraps base64 at 76 characters; so do we, to prove it is accepted.
+        let encoded = STANDARD.encode(signer.sign_to_vec().unwrap());
+        encoded.as_bytes().chunks(76).map(|chunk| std::str::from_utf8(chunk).unwrap()).collect::<Vec<_>>().join("\n")
+    }
+
+    pub fn cast_v1(&self, secret: &[u8], content_override: Option<&str>) -> String {
+        let app_id = self.app_id;
+        let content = format!(
+            r#"<content><app-id>{app_id}</app-id><shared-secret><hmac-alg algName="HMACSHA1">{}</hmac-alg></shared-secret></content>"#,
+            STANDARD.encode(secret)
+        );
+        let signature = self.sign(&content);
+        let sent = content_override.unwrap_or(&content);
+        format!(
+            r#"<wc-request:request xmlns:wc-request="urn:com.microsoft.wc.request"><header><method>CreateAuthenticatedSessionToken</method><method-version>1</method-version><app-id>{app_id}</app-id><language>en</language><country>US</country><msg-time>2008-06-21T03:13:50.750-04:00</msg-time><msg-ttl>36000</msg-ttl><version>0.1.5</version></header><info><auth-info><app-id>{app_id}</app-id><credential><appserver><sig digestMethod="SHA1" sigMethod="RSA-SHA1" thumbprint="{}">{signature}</sig>{sent}</appserver></credential></auth-info></info></wc-request:request>"#,
+            self.thumbprint
+        )
+    }
+
+    pub fn cast_v2(&self, signing_time: &str) -> String {
+        let app_id = self.app_id;
+        let content = format!(
+            "<content><app-id>{app_id}</app-id><hmac>HMACSHA1</hmac><signing-time>{signing_time}</signing-time></content>"
+        );
+        let signature = self.sign(&content);
+        format!(
+            r#"<wc-request:request xmlns:wc-request="urn:com.microsoft.wc.request"><header><method>CreateAuthenticatedSessionToken</method><method-version>2</method-version><app-id>{app_id}</app-id><msg-time>2026-11-21T12:00:00Z</msg-time><msg-ttl>36000</msg-ttl><version>1.0</version></header><info><auth-info><app-id>{app_id}</app-id><credential><appserver2><sig digestMethod="SHA1" sigMethod="RSA-SHA1" thumbprint="{}">{signature}</sig>{content}</appserver2></credential></auth-info></info></wc-request:request>"#,
+            self.thumbprint
+        )
+    }
+
+    pub async fn session(&self, version: u32) -> SessionTokenResponse {
+        let body = if version == 1 { self.cast_v1(b"123456789", None) } else { self.cast_v2("2026-11-21T11:59:00Z") };
+        let (status, text) = self.post(body).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let info = parse_response(&text).unwrap().info.unwrap();
+        SessionTokenResponse::parse_info_xml(version, info.inner_xml).unwrap()
+    }
+}
+
+/// A session call as pyhealthvault builds it: HMACSHA1 over the header string, SHA1 info hash.
+pub fn session_call(token: &str, secret: &[u8], info: &str, tamper: impl Fn(String) -> String) -> String {
+    call(
+        "GetServiceDefinition",
+        2,
+        &format!("<auth-token>{token}</auth-token><offline-person-info><offline-person-id/></offline-person-info>"),
+        secret,
+        info,
+        tamper,
+    )
+}
+
+/// Any method within a session; `auth_session` is the inside of `<auth-session>`.
+pub fn call(
+    method: &str,
+    version: u32,
+    auth_session: &str,
+    secret: &[u8],
+    info: &str,
+    tamper: impl Fn(String) -> String,
+) -> String {
+    signed_call(method, version, None, auth_session, secret, info, tamper)
+}
+
+/// A call about one record (`<record-id>` in the signed header).
+pub fn record_call(
+    method: &str,
+    version: u32,
+    record_id: &str,
+    auth_session: &str,
+    secret: &[u8],
+    info: &str,
+) -> String {
+    signed_call(method, version, Some(record_id), auth_session, secret, info, |body| body)
+}
+
+fn signed_call(
+    method: &str,
+    version: u32,
+    record_id: Option<&str>,
+    auth_session: &str,
+    secret: &[u8],
+    info: &str,
+    tamper: impl Fn(String) -> String,
+) -> String {
+    let info_hash = STANDARD.encode(Sha1::digest(info.as_bytes()));
+    let record = record_id.map(|id| format!("<record-id>{id}</record-id>")).unwrap_or_default();
+    let header = format!(
+        r#"<header><method>{method}</method><method-version>{version}</method-version>{record}<auth-session>{auth_session}</auth-session><language>en</language><country>US</country><msg-time>2026-11-21T12:01:00</msg-time><msg-ttl>36000</msg-ttl><version>1.0</version><info-hash><hash-data algName="SHA1">{info_hash}</hash-data></info-hash></header>"#
+    );
+    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(secret).unwrap();
+    mac.update(header.as_bytes());
+    let hmac = STANDARD.encode(mac.finalize().into_bytes());
+    tamper(format!(
+        r#"<wc-request:request xmlns:wc-request="urn:com.microsoft.wc.request"><auth><hmac-data algName="HMACSHA1">{hmac}</hmac-data></auth>{header}{info}</wc-request:request>"#
+    ))
+}
+
+/// Opens an account for Ana in the US instance, authorizes the application on her record
+/// (online always, offline if asked) and issues her a user token; returns the token.
+pub async fn authorize(harness: &Harness, offline: bool) -> (haven_domain::account::NewAccount, String) {
+    use haven_domain::account::{AccountRequest, NewAccountIds, open_account};
+    let topology = Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap();
+    let now = harness.clock.now();
+    let account = open_account(
+        AccountRequest {
+            email: haven_domain::person::EmailAddress::parse("ana@example.org").unwrap(),
+            given_name: "Ana".to_owned(),
+            family_name: "López".to_owned(),
+            birth_date: time::macros::date!(1980 - 02 - 29),
+            country: haven_domain::country::CountryCode::parse("US").unwrap(),
+        },
+        &topology,
+        &InstanceId::parse("1").unwrap(),
+        NewAccountIds {
+            person_id: haven_domain::ids::PersonId::from_uuid(uuid::Uuid::new_v4()),
+            record_id: haven_domain::ids::RecordId::from_uuid(uuid::Uuid::new_v4()),
+        },
+        now,
+    )
+    .unwrap();
+    harness.store.create_person(&account.person).await.unwrap();
+    harness.store.create_record(&account.record, &account.custodian).await.unwrap();
+    harness
+        .store
+        .put_authorization(&haven_domain::authorization::AppAuthorization {
+            person_id: account.person.id,
+            record_id: account.record.id,
+            application_id: harness.app_id,
+            online: Some(all_types(haven_domain::auth_rules::Permissions::ALL)),
+            offline: offline.then(|| all_types(haven_domain::auth_rules::Permissions::READ)),
+            granted_at: now,
+            expires_at: None,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    let token = "dXNlciB0b2tlbiBmb3IgdGVzdHM=".to_owned();
+    let hash = haven_domain::session::TokenHash(sha2::Sha256::digest(token.as_bytes()).into());
+    harness
+        .store
+        .create_user_token(&haven_domain::session::UserToken {
+            token_hash: hash,
+            person_id: account.person.id,
+            application_id: harness.app_id,
+            selected_record_id: Some(account.record.id),
+            created_at: now,
+            expires_at: now + haven_domain::session::USER_TOKEN_LIFETIME,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    (account, token)
+}
+
+/// One rule giving `permissions` on every thing type.
+pub fn all_types(permissions: haven_domain::auth_rules::Permissions) -> haven_domain::auth_rules::RuleSet {
+    haven_domain::auth_rules::RuleSet {
+        rules: vec![haven_domain::auth_rules::AuthRule {
+            name: "everything".to_owned(),
+            reason: String::new(),
+            is_optional: false,
+            is_incremental: false,
+            display_flags: 0,
+            permissions,
+            target_sets: vec![Default::default()],
+            exception_sets: Vec::new(),
+        }],
+    }
+}
+
+/// The inside of `<auth-session>` for an online call.
+pub fn online(session_token: &str, user_token: &str) -> String {
+    format!("<auth-token>{session_token}</auth-token><user-auth-token>{user_token}</user-auth-token>")
+}
+
+/// The inside of `<auth-session>` for an offline call.
+pub fn offline(session_token: &str, person_id: haven_domain::ids::PersonId) -> String {
+    format!(
+        "<auth-token>{session_token}</auth-token><offline-person-info><offline-person-id>{person_id}</offline-person-id></offline-person-info>"
+    )
+}
