@@ -24,6 +24,7 @@ pub(crate) struct MethodVersion {
 pub(crate) const METHODS: &[MethodVersion] = &[
     MethodVersion { name: "CreateAuthenticatedSessionToken", version: 1 },
     MethodVersion { name: "CreateAuthenticatedSessionToken", version: 2 },
+    MethodVersion { name: "GetAuthorizedPeople", version: 1 },
     MethodVersion { name: "GetPersonInfo", version: 1 },
     MethodVersion { name: "GetServiceDefinition", version: 1 },
     MethodVersion { name: "GetServiceDefinition", version: 2 },
@@ -32,6 +33,7 @@ pub(crate) const METHODS: &[MethodVersion] = &[
     MethodVersion { name: "GetThings", version: 3 },
     MethodVersion { name: "PutThings", version: 1 },
     MethodVersion { name: "PutThings", version: 2 },
+    MethodVersion { name: "QueryPermissions", version: 1 },
     MethodVersion { name: "RemoveThings", version: 1 },
 ];
 
@@ -96,6 +98,8 @@ async fn respond(
         })
     };
     match (method, version) {
+        ("GetAuthorizedPeople", 1) => methods::get_authorized_people::handle(state, request, session_call()?).await,
+        ("QueryPermissions", 1) => methods::query_permissions::handle(state, request, session_call()?).await,
         ("GetPersonInfo", 1) => methods::get_person_info::handle(state, request, session_call()?).await,
         ("GetThings", 1..=3) => methods::get_things::handle(state, request, session_call()?).await,
         ("PutThings", 1 | 2) => methods::put_things::handle(state, request, session_call()?).await,

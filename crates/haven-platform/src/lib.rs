@@ -9,6 +9,7 @@ mod dispatch;
 mod error;
 mod limits;
 mod methods;
+mod people;
 mod record_access;
 mod service_definition;
 

@@ -15,3 +15,6 @@ pub const MAX_PARTIAL_THINGS_PER_GROUP: u32 = 500;
 /// Most things one PutThings or RemoveThings request may name; more answer
 /// TOO_MANY_THINGS_SPECIFIED.
 pub const MAX_THINGS_PER_WRITE: usize = 250;
+
+/// Most people in one GetAuthorizedPeople page (also the default page size).
+pub const MAX_AUTHORIZED_PEOPLE_PAGE: usize = 100;

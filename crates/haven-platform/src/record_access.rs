@@ -7,7 +7,7 @@ use haven_domain::auth_rules::Permissions;
 use haven_domain::authorization::{AppAuthorization, effective_permissions};
 use haven_domain::ids::{RecordId, ThingTypeId};
 use haven_domain::record::{Record, RecordMember};
-use haven_domain::thing::{Audit, AuditAction};
+use haven_domain::thing::{AccessAvenue, Audit, AuditAction};
 use haven_domain::thing_type;
 use haven_store::Store;
 use haven_wire::Request;
@@ -77,16 +77,15 @@ impl<'call> RecordAccess<'call> {
         Ok(Self { call, person, record, member, authorization, now })
     }
 
-    /// What the application may do to things of `type_id` in this record.
+    /// What the application may do to things of `type_id` in this record, on this call's
+    /// avenue.
     pub(crate) fn permissions(&self, type_id: ThingTypeId) -> Permissions {
-        effective_permissions(
-            &self.call.application,
-            &self.authorization,
-            &self.member,
-            self.person.avenue,
-            type_id,
-            self.now,
-        )
+        self.permissions_on(self.person.avenue, type_id)
+    }
+
+    /// What the application may do to things of `type_id` in this record on `avenue`.
+    pub(crate) fn permissions_on(&self, avenue: AccessAvenue, type_id: ThingTypeId) -> Permissions {
+        effective_permissions(&self.call.application, &self.authorization, &self.member, avenue, type_id, self.now)
     }
 
     /// Fails unless the application has `needed` on `type_id`.
