@@ -249,6 +249,22 @@ impl Application {
     }
 }
 
+/// What an application keeps for one person (Get/SetApplicationSettings): its own settings
+/// XML, kept verbatim, and the record the person last selected for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonApplicationSettings {
+    /// The person.
+    pub person_id: crate::ids::PersonId,
+    /// The application.
+    pub application_id: ApplicationId,
+    /// The application's settings document (`app-settings` inner XML), if it stored one.
+    pub settings_xml: Option<String>,
+    /// The record the person selected for the application.
+    pub selected_record_id: Option<crate::ids::RecordId>,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

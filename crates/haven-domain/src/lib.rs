@@ -3,6 +3,7 @@
 //! time and generated ids in, and store or send what comes out.
 
 pub mod account;
+pub mod alternate_id;
 pub mod application;
 pub mod auth_rules;
 pub mod authorization;

@@ -67,6 +67,15 @@ pub enum StoreError {
         /// Its size after the write.
         needed: u64,
     },
+    /// The application already uses this alternate id (for any record).
+    #[error("the application already uses this alternate id")]
+    DuplicateAlternateId,
+    /// The application holds the most alternate ids allowed for this record.
+    #[error("the application already has {limit} alternate ids for this record")]
+    AlternateIdLimit {
+        /// The limit.
+        limit: usize,
+    },
     /// A row refers to something missing (an authorization for an unknown application...).
     #[error("{0}")]
     MissingReference(String),

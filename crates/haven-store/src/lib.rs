@@ -8,6 +8,7 @@
 //! A write of things, their version history, the record's operation log and the record's
 //! counters happen in one transaction: all of a batch is written, or none of it.
 
+mod application_data;
 mod applications;
 mod authorizations;
 mod config;
@@ -23,7 +24,8 @@ pub mod testing;
 mod things;
 
 use async_trait::async_trait;
-use haven_domain::application::Application;
+use haven_domain::alternate_id::AlternateId;
+use haven_domain::application::{Application, PersonApplicationSettings};
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::ids::VersionStamp;
 use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId};
@@ -163,13 +165,72 @@ pub trait SessionStore: Send + Sync {
     async fn revoke_user_token(&self, token_hash: TokenHash, now: OffsetDateTime) -> StoreResult<bool>;
 }
 
+/// What applications keep about people: alternate ids and per-person settings.
+#[async_trait]
+pub trait ApplicationDataStore: Send + Sync {
+    /// Links the application's `alternate_id` to a person's record. Fails with
+    /// [`StoreError::DuplicateAlternateId`] if the application uses it already, or
+    /// [`StoreError::AlternateIdLimit`] when the record has the most allowed.
+    async fn associate_alternate_id(
+        &self,
+        application_id: ApplicationId,
+        alternate_id: &AlternateId,
+        person_id: PersonId,
+        record_id: RecordId,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Removes the link if it belongs to this person's record; returns whether it did.
+    async fn disassociate_alternate_id(
+        &self,
+        application_id: ApplicationId,
+        alternate_id: &AlternateId,
+        person_id: PersonId,
+        record_id: RecordId,
+    ) -> StoreResult<bool>;
+    /// The application's alternate ids for a person's record, oldest first.
+    async fn alternate_ids(
+        &self,
+        application_id: ApplicationId,
+        person_id: PersonId,
+        record_id: RecordId,
+    ) -> StoreResult<Vec<AlternateId>>;
+    /// The person and record an alternate id of the application stands for.
+    async fn alternate_id_owner(
+        &self,
+        application_id: ApplicationId,
+        alternate_id: &AlternateId,
+    ) -> StoreResult<Option<(PersonId, RecordId)>>;
+    /// What the application keeps for a person.
+    async fn application_settings(
+        &self,
+        person_id: PersonId,
+        application_id: ApplicationId,
+    ) -> StoreResult<Option<PersonApplicationSettings>>;
+    /// Stores what the application keeps for a person, replacing what was there.
+    async fn put_application_settings(&self, settings: &PersonApplicationSettings) -> StoreResult<()>;
+}
+
 /// Everything Haven persists.
 pub trait Store:
-    PersonStore + RecordStore + ThingStore + ApplicationStore + AuthorizationStore + SessionStore + std::fmt::Debug
+    PersonStore
+    + RecordStore
+    + ThingStore
+    + ApplicationStore
+    + AuthorizationStore
+    + SessionStore
+    + ApplicationDataStore
+    + std::fmt::Debug
 {
 }
 
 impl<T> Store for T where
-    T: PersonStore + RecordStore + ThingStore + ApplicationStore + AuthorizationStore + SessionStore + std::fmt::Debug
+    T: PersonStore
+        + RecordStore
+        + ThingStore
+        + ApplicationStore
+        + AuthorizationStore
+        + SessionStore
+        + ApplicationDataStore
+        + std::fmt::Debug
 {
 }

@@ -2,7 +2,8 @@
 //! schema per test, on the server named by `HAVEN_TEST_POSTGRES_URL`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, reason = "a test fails by panicking")]
 
-use haven_domain::application::{AppCertificate, Application, MethodGroup, Thumbprint};
+use haven_domain::alternate_id::{AlternateId, MAX_ALTERNATE_IDS_PER_RECORD};
+use haven_domain::application::{AppCertificate, Application, MethodGroup, PersonApplicationSettings, Thumbprint};
 use haven_domain::auth_rules::{AuthRule, Permissions, RuleSet, TargetSet};
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::country::CountryCode;
@@ -16,8 +17,8 @@ use haven_domain::thing::{
 use haven_domain::thing_type::{HEIGHT, WEIGHT};
 use haven_domain::topology::InstanceId;
 use haven_store::{
-    ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SessionStore, SqlStore, StoreConfig, StoreError,
-    ThingChange, ThingStore,
+    ApplicationDataStore, ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SessionStore, SqlStore,
+    StoreConfig, StoreError, ThingChange, ThingStore,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
@@ -619,6 +620,51 @@ async fn sessions_and_user_tokens(fixture: &Fixture) {
     assert!(!revoked.is_active_at(NOW + Duration::minutes(10)));
 }
 
+async fn alternate_ids_and_application_settings(fixture: &Fixture) {
+    let app = application();
+    fixture.store.put_application(&app).await.unwrap();
+    let (person, record) = (fixture.person.id, fixture.record.id);
+    let first = AlternateId::parse("Patient-42").unwrap();
+    let second = AlternateId::parse("patient-42").unwrap();
+    fixture.store.associate_alternate_id(app.id, &first, person, record, NOW).await.unwrap();
+    fixture.store.associate_alternate_id(app.id, &second, person, record, NOW + Duration::seconds(1)).await.unwrap();
+    assert!(matches!(
+        fixture.store.associate_alternate_id(app.id, &first, person, record, NOW).await,
+        Err(StoreError::DuplicateAlternateId)
+    ));
+    assert_eq!(fixture.store.alternate_ids(app.id, person, record).await.unwrap(), vec![first.clone(), second.clone()]);
+    assert_eq!(fixture.store.alternate_id_owner(app.id, &first).await.unwrap(), Some((person, record)));
+    assert!(fixture.store.disassociate_alternate_id(app.id, &first, person, record).await.unwrap());
+    assert!(!fixture.store.disassociate_alternate_id(app.id, &first, person, record).await.unwrap());
+    assert!(fixture.store.alternate_id_owner(app.id, &first).await.unwrap().is_none());
+    for index in 0..(MAX_ALTERNATE_IDS_PER_RECORD - 1) {
+        let id = AlternateId::parse(&format!("bulk-{index}")).unwrap();
+        fixture.store.associate_alternate_id(app.id, &id, person, record, NOW).await.unwrap();
+    }
+    assert!(matches!(
+        fixture
+            .store
+            .associate_alternate_id(app.id, &AlternateId::parse("one-too-many").unwrap(), person, record, NOW)
+            .await,
+        Err(StoreError::AlternateIdLimit { .. })
+    ));
+
+    assert!(fixture.store.application_settings(person, app.id).await.unwrap().is_none());
+    let mut settings = PersonApplicationSettings {
+        person_id: person,
+        application_id: app.id,
+        settings_xml: Some("<app-settings><theme>dark</theme></app-settings>".to_owned()),
+        selected_record_id: Some(record),
+        updated_at: NOW,
+    };
+    fixture.store.put_application_settings(&settings).await.unwrap();
+    assert_eq!(fixture.store.application_settings(person, app.id).await.unwrap(), Some(settings.clone()));
+    settings.settings_xml = None;
+    settings.updated_at = NOW + Duration::hours(1);
+    fixture.store.put_application_settings(&settings).await.unwrap();
+    assert_eq!(fixture.store.application_settings(person, app.id).await.unwrap(), Some(settings));
+}
+
 async fn down_migrations_reverse_up_migrations(fixture: &Fixture) {
     let migrated = fixture.store.schema_summary().await.unwrap();
     assert!(migrated.iter().any(|table| table.starts_with("things(id, record_id, version_stamp")), "{migrated:?}");
@@ -651,6 +697,7 @@ macro_rules! contract_suite {
                 persons_and_records,
                 applications_and_authorizations,
                 sessions_and_user_tokens,
+                alternate_ids_and_application_settings,
                 down_migrations_reverse_up_migrations
             );
         }

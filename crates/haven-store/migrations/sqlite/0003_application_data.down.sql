@@ -1,0 +1,2 @@
+DROP TABLE application_settings;
+DROP TABLE alternate_ids;
