@@ -265,5 +265,9 @@ fn digest(element: Node<'_, '_>, name: &'static str) -> Result<Digest, WireError
     Ok(Digest { algorithm: required_attribute(element, name, "algName")?.to_owned(), text: text_of(element) })
 }
 
+mod write;
+
+pub use write::{RequestCaller, RequestHeader, write_request};
+
 #[cfg(test)]
 mod tests;
