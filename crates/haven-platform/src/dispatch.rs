@@ -4,6 +4,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use haven_domain::application::MethodGroup;
 use haven_wire::request::Caller;
 use haven_wire::{Request, Response, StatusCode, parse_request};
 
@@ -13,28 +14,39 @@ use crate::error::PlatformError;
 use crate::AppState;
 use crate::methods;
 
-/// A method version this Platform answers.
+/// A method version this Platform answers, and the method groups that let an application
+/// call it (any one of them suffices; none listed means every application may).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MethodVersion {
     pub(crate) name: &'static str,
     pub(crate) version: u32,
+    pub(crate) groups: &'static [MethodGroup],
+}
+
+/// The data methods every web application (Basic) or mobile application (SODA) may call.
+const DATA: &[MethodGroup] = &[MethodGroup::Basic, MethodGroup::Soda];
+/// Anonymous methods anyone may call.
+const ANYONE: &[MethodGroup] = &[];
+
+const fn method(name: &'static str, version: u32, groups: &'static [MethodGroup]) -> MethodVersion {
+    MethodVersion { name, version, groups }
 }
 
 /// Every method and version the dispatcher handles; GetServiceDefinition lists these.
 pub(crate) const METHODS: &[MethodVersion] = &[
-    MethodVersion { name: "CreateAuthenticatedSessionToken", version: 1 },
-    MethodVersion { name: "CreateAuthenticatedSessionToken", version: 2 },
-    MethodVersion { name: "GetAuthorizedPeople", version: 1 },
-    MethodVersion { name: "GetPersonInfo", version: 1 },
-    MethodVersion { name: "GetServiceDefinition", version: 1 },
-    MethodVersion { name: "GetServiceDefinition", version: 2 },
-    MethodVersion { name: "GetThings", version: 1 },
-    MethodVersion { name: "GetThings", version: 2 },
-    MethodVersion { name: "GetThings", version: 3 },
-    MethodVersion { name: "PutThings", version: 1 },
-    MethodVersion { name: "PutThings", version: 2 },
-    MethodVersion { name: "QueryPermissions", version: 1 },
-    MethodVersion { name: "RemoveThings", version: 1 },
+    method("CreateAuthenticatedSessionToken", 1, ANYONE),
+    method("CreateAuthenticatedSessionToken", 2, ANYONE),
+    method("GetAuthorizedPeople", 1, DATA),
+    method("GetPersonInfo", 1, DATA),
+    method("GetServiceDefinition", 1, ANYONE),
+    method("GetServiceDefinition", 2, ANYONE),
+    method("GetThings", 1, DATA),
+    method("GetThings", 2, DATA),
+    method("GetThings", 3, DATA),
+    method("PutThings", 1, DATA),
+    method("PutThings", 2, DATA),
+    method("QueryPermissions", 1, DATA),
+    method("RemoveThings", 1, DATA),
 ];
 
 /// `POST /platform/wildcat.ashx`. Always HTTP 200; the outcome is in `<status><code>`.
@@ -92,6 +104,16 @@ async fn respond(
         }
         Some(Caller::Application(_)) | None => None,
     };
+    let entry = METHODS.iter().find(|known| known.name == method && known.version == version);
+    if let (Some(entry), Some(call)) = (entry, &call)
+        && !entry.groups.is_empty()
+        && !entry.groups.iter().any(|group| call.application.may_call(*group))
+    {
+        return Err(PlatformError::AccessDenied(format!(
+            "{method} is not among the methods application {} may call (its method groups)",
+            call.application.id
+        )));
+    }
     let session_call = || {
         call.as_ref().ok_or_else(|| {
             PlatformError::AccessDenied(format!("{method} must be called within an application session"))

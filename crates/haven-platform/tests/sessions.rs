@@ -149,3 +149,22 @@ async fn offline_calls_need_an_offline_grant() {
     let (status, text) = harness.post(call("GetPersonInfo", 1, &offline, b"123456789", "<info/>", |body| body)).await;
     assert_eq!(status, StatusCode::ACCESS_DENIED, "{text}");
 }
+
+#[tokio::test]
+async fn method_groups_gate_which_methods_an_application_may_call() {
+    use haven_domain::application::MethodGroup;
+    use haven_store::ApplicationStore;
+    let harness = harness().await;
+    let session = harness.session(1).await;
+    let (_, user_token) = authorize(&harness, false).await;
+    let online = support::online(&session.token, &user_token);
+    let (status, text) = harness.post(call("GetPersonInfo", 1, &online, b"123456789", "<info/>", |body| body)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+
+    let mut application = harness.store.application(harness.app_id).await.unwrap().unwrap();
+    application.method_groups = [MethodGroup::Eventing].into_iter().collect();
+    harness.store.put_application(&application).await.unwrap();
+    let (status, text) = harness.post(call("GetPersonInfo", 1, &online, b"123456789", "<info/>", |body| body)).await;
+    assert_eq!(status, StatusCode::ACCESS_DENIED, "{text}");
+    assert!(text.contains("method groups"), "{text}");
+}
