@@ -46,6 +46,8 @@ pub struct InstanceSpec {
     pub countries: Vec<String>,
     /// Its database.
     pub database: Database,
+    /// Whether its configuration allows `haven dev grant` (`[development] test-grants`).
+    pub test_grants: bool,
 }
 
 impl InstanceSpec {
@@ -56,12 +58,19 @@ impl InstanceSpec {
             name: "US".to_owned(),
             countries: ["US", "PR", "GU", "VI", "AS", "MP", "UM"].map(str::to_owned).to_vec(),
             database: Database::Sqlite,
+            test_grants: false,
         }
     }
 
     /// The EU instance (id 2), on SQLite; every country not assigned elsewhere goes here.
     pub fn eu() -> Self {
-        Self { id: "2".to_owned(), name: "EU".to_owned(), countries: Vec::new(), database: Database::Sqlite }
+        Self {
+            id: "2".to_owned(),
+            name: "EU".to_owned(),
+            countries: Vec::new(),
+            database: Database::Sqlite,
+            test_grants: false,
+        }
     }
 }
 
@@ -277,8 +286,9 @@ fn instance_config(spec: &InstanceSpec) -> String {
         Database::Sqlite => "sqlite = \"haven.db\"".to_owned(),
         Database::Postgres { url, schema } => format!("postgres-url = \"{url}\"\npostgres-schema = \"{schema}\""),
     };
+    let development = if spec.test_grants { "\n[development]\ntest-grants = true\n" } else { "" };
     format!(
-        "instance-id = \"{}\"\ntopology = \"../topology.toml\"\n\n[platform]\nlisten = \"systemd:0\"\n\n[shell]\nlisten = \"systemd:1\"\n\n[database]\n{database}\n",
+        "instance-id = \"{}\"\ntopology = \"../topology.toml\"\n\n[platform]\nlisten = \"systemd:0\"\n\n[shell]\nlisten = \"systemd:1\"\n\n[database]\n{database}\n{development}",
         spec.id
     )
 }

@@ -5,12 +5,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use haven_domain::clock::{Clock, SystemClock};
 use haven_domain::ids::ApplicationId;
 use haven_domain::topology::{InstanceId, Topology};
 use listenfd::ListenFd;
 use url::Url;
 
-use crate::{admin, config, serve, up};
+use crate::{admin, config, dev, serve, up};
 
 /// Haven: a self-hostable personal health record platform, wire-compatible with
 /// Microsoft HealthVault.
@@ -61,6 +62,49 @@ pub enum Command {
     Topology(TopologyCommand),
     /// List the thing types Haven knows.
     Types,
+    /// Development-only tools (refused unless the instance's configuration allows them).
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+/// Development-only commands.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Stand in for the Shell: open an account (or find it by e-mail), authorize an
+    /// application on the person's own record and print a user token (wctoken) for it.
+    /// Needs `[development] test-grants = true` in the configuration. Prints `person-id=`,
+    /// `record-id=` and `wctoken=` lines.
+    Grant {
+        /// The instance's configuration file.
+        #[arg(long)]
+        config: PathBuf,
+        /// The application to authorize.
+        #[arg(long)]
+        app: ApplicationId,
+        /// The person's sign-in address; an account is opened if none has it.
+        #[arg(long)]
+        email: String,
+        /// Given name of a new account.
+        #[arg(long, default_value = "Test")]
+        given_name: String,
+        /// Family name of a new account.
+        #[arg(long, default_value = "Person")]
+        family_name: String,
+        /// Date of birth of a new account, YYYY-MM-DD.
+        #[arg(long, default_value = "1980-01-01", value_parser = parse_date)]
+        birth_date: time::Date,
+        /// Country of a new account (ISO 3166-1 alpha-2); it must belong to this instance.
+        #[arg(long, default_value = "US")]
+        country: String,
+        /// Also grant the application's offline rules.
+        #[arg(long)]
+        offline: bool,
+    },
+}
+
+fn parse_date(text: &str) -> Result<time::Date, String> {
+    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("{text:?} is not a date like 1980-01-01"))
 }
 
 /// Where admin commands find the instances: the given configuration files, or the local
@@ -200,6 +244,23 @@ async fn run(command: Command, sockets: &mut ListenFd) -> anyhow::Result<()> {
         }
         Command::Types => {
             print!("{}", admin::describe_types());
+            Ok(())
+        }
+        Command::Dev(DevCommand::Grant {
+            config,
+            app,
+            email,
+            given_name,
+            family_name,
+            birth_date,
+            country,
+            offline,
+        }) => {
+            let config = config::load(&config)?;
+            let request =
+                dev::GrantRequest { application_id: app, email, given_name, family_name, birth_date, country, offline };
+            let grant = dev::grant(&config, request, SystemClock.now()).await?;
+            print!("{}", grant.to_lines());
             Ok(())
         }
     }

@@ -21,6 +21,12 @@
 //! # postgres-url = "postgres://haven@db.internal/haven"
 //! # postgres-schema = "haven_us"
 //! # max-connections = 8
+//!
+//! # Development only; never in production.
+//! [development]
+//! # Allow `haven dev grant` to open accounts, grant applications and issue user tokens
+//! # from the command line, without the Shell. Default false.
+//! test-grants = false
 //! ```
 
 use std::net::SocketAddr;
@@ -58,6 +64,17 @@ pub struct InstanceConfig {
     pub shell_listen: ListenAddress,
     /// The database.
     pub database: StoreConfig,
+    /// Development-only switches.
+    pub development: DevelopmentConfig,
+}
+
+/// The `[development]` table: switches for tests and local development. A production
+/// instance leaves it out (everything defaults to off).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DevelopmentConfig {
+    /// `test-grants`: `haven dev grant` may open accounts, authorize applications and issue
+    /// user tokens (wctokens) directly in the database, bypassing sign-in and consent.
+    pub test_grants: bool,
 }
 
 impl InstanceConfig {
@@ -77,6 +94,15 @@ struct RawConfig {
     platform: RawListener,
     shell: RawListener,
     database: Spanned<RawDatabase>,
+    #[serde(default)]
+    development: RawDevelopment,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDevelopment {
+    #[serde(default)]
+    test_grants: bool,
 }
 
 #[derive(Deserialize)]
@@ -180,6 +206,7 @@ pub fn load(path: &Path) -> Result<InstanceConfig, SourceError> {
         platform_listen,
         shell_listen,
         database,
+        development: DevelopmentConfig { test_grants: raw.development.test_grants },
     })
 }
 
@@ -293,6 +320,16 @@ sqlite = "data/us.db"
         assert!(error.source_name.ends_with("topology.toml"), "{error}");
         assert_eq!(error.line, Some(12));
         assert!(error.message.contains("XX"), "{error}");
+    }
+
+    #[test]
+    fn test_grants_are_off_unless_the_development_table_turns_them_on() {
+        let (_directory, path) = write(CONFIG);
+        assert!(!load(&path).unwrap().development.test_grants);
+        let (_directory, path) = write(&format!("{CONFIG}\n[development]\ntest-grants = true\n"));
+        assert!(load(&path).unwrap().development.test_grants);
+        let unknown = error_for(&format!("{CONFIG}\n[development]\nskip-consent = true\n"));
+        assert!(unknown.message.contains("skip-consent"), "{unknown}");
     }
 
     #[test]

@@ -7,5 +7,6 @@ pub mod admin;
 pub mod certificate;
 pub mod cli;
 pub mod config;
+pub mod dev;
 pub mod serve;
 pub mod up;

@@ -70,6 +70,12 @@ async fn listener(address: ListenAddress, sockets: &mut ListenFd, what: &str) ->
 /// cannot be done, so a half-configured instance never runs.
 /// The listeners come first: a refused start leaves no database file behind.
 pub async fn prepare(config: InstanceConfig, sockets: &mut ListenFd) -> anyhow::Result<PreparedInstance> {
+    if config.development.test_grants {
+        tracing::warn!(
+            config = %config.path.display(),
+            "[development] test-grants is on: `haven dev grant` can issue user tokens without consent; never use this in production"
+        );
+    }
     let platform = listener(config.platform_listen, sockets, "Platform").await?;
     let shell = listener(config.shell_listen, sockets, "Shell").await?;
     let store = SqlStore::open(&config.database)

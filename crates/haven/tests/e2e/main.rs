@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, reason = "a test fails by panicking")]
 
 mod cli;
+mod python_clients;
 mod service_definition;
 mod support;

@@ -1,0 +1,256 @@
+//! Two independent HealthVault clients from PyPI, python-healthvault 0.1.5 and pyhealthvault
+//! 1.0 (Python 2.7), against a real deployment: an application registered with a key pair
+//! made here, a person and consent from `haven dev grant`, and the drivers in
+//! `tests/python/` running each client's flow and printing one JSON line per step.
+//!
+//! `scripts/python-clients` installs the clients into `target/python-clients/`. Without
+//! them or without Python 2.7 the tests are skipped, saying why, except under CI, where
+//! they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use haven::certificate;
+use haven_domain::ids::ApplicationId;
+use haven_testkit::{Deployment, InstanceSpec};
+use openssl::rsa::Rsa;
+use serde_json::Value;
+
+use crate::support::{haven, run, text};
+
+/// The interpreter, the installed clients and the drivers.
+struct PythonClients {
+    python: PathBuf,
+    installed: PathBuf,
+    drivers: PathBuf,
+}
+
+impl PythonClients {
+    /// Finds them, or explains what is missing.
+    fn find() -> Result<Self, String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let python = match std::env::var_os("HAVEN_PYTHON27") {
+            Some(path) => PathBuf::from(path),
+            None => {
+                let home = std::env::var_os("HOME").ok_or("HOME is not set, so ~/.pyenv cannot be found")?;
+                Path::new(&home).join(".pyenv/versions/2.7.18/bin/python")
+            }
+        };
+        if !python.exists() {
+            return Err(format!("Python 2.7 is not at {} (pyenv install 2.7.18)", python.display()));
+        }
+        let installed = root.join("target/python-clients");
+        if !installed.join("installed").exists() {
+            return Err(format!(
+                "the clients are not installed in {} (run scripts/python-clients)",
+                installed.display()
+            ));
+        }
+        Ok(Self { python, installed, drivers: root.join("tests/python") })
+    }
+
+    /// Runs a driver with one client on its path; returns its JSON lines, failing with its
+    /// error output if it fails.
+    fn run_driver(&self, client: &str, driver: &str, inputs: &DriverInputs) -> Vec<Value> {
+        let path = std::env::join_paths([self.installed.join(client), self.installed.join("common")]).unwrap();
+        let output = Command::new(&self.python)
+            .arg(self.drivers.join(driver))
+            .env("PYTHONPATH", path)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("HAVEN_PLATFORM_URL", &inputs.platform_url)
+            .env("HAVEN_APP_ID", &inputs.app_id)
+            .env("HAVEN_APP_THUMBPRINT", &inputs.thumbprint)
+            .env("HAVEN_APP_KEY_N", &inputs.modulus_hex)
+            .env("HAVEN_APP_KEY_D", &inputs.private_exponent_hex)
+            .env("HAVEN_WCTOKEN", &inputs.wctoken)
+            .env("HAVEN_PERSON_ID", &inputs.person_id)
+            .env("HAVEN_RECORD_ID", &inputs.record_id)
+            .output()
+            .expect("python runs");
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{driver} failed:\n{stderr}\nsteps so far:\n{stdout}");
+        // What the client printed of its exchanges; shown with --nocapture.
+        eprintln!("{driver}:\n{stderr}");
+        stdout.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"))).collect()
+    }
+}
+
+/// Skips (with the reason) outside CI, panics under CI, when the clients cannot run.
+fn python_clients() -> Option<PythonClients> {
+    match PythonClients::find() {
+        Ok(clients) => Some(clients),
+        Err(reason) if std::env::var_os("CI").is_some() => {
+            panic!("the Python client tests cannot run under CI: {reason}")
+        }
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            None
+        }
+    }
+}
+
+/// What the drivers are given.
+struct DriverInputs {
+    platform_url: String,
+    app_id: String,
+    thumbprint: String,
+    modulus_hex: String,
+    private_exponent_hex: String,
+    wctoken: String,
+    person_id: String,
+    record_id: String,
+}
+
+/// A deployment (US with test grants, EU) with an application registered in the US and a
+/// person who granted it online and offline access.
+struct Setup {
+    deployment: Deployment,
+    inputs: DriverInputs,
+}
+
+async fn set_up() -> Setup {
+    let us = InstanceSpec { test_grants: true, ..InstanceSpec::us() };
+    let deployment = Deployment::start(haven(), &[us, InstanceSpec::eu()]).await.unwrap();
+    let instance = deployment.instance("1");
+    let config = instance.config_path.to_str().unwrap();
+
+    let application_id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
+    let key_pair = certificate::generate(application_id).unwrap();
+    let key_directory = deployment.directory().join("python-app");
+    certificate::write_files(&key_pair, &key_directory).unwrap();
+    let certificate_path = key_directory.join("certificate.pem");
+    let registered = run(&[
+        "app",
+        "register",
+        "--id",
+        &application_id.to_string(),
+        "--name",
+        "Python clients",
+        "--certificate",
+        certificate_path.to_str().unwrap(),
+        "--action-url",
+        "http://127.0.0.1:9/healthvault/action",
+        "--online-rule",
+        "vitals:read,create,update,delete:Weight,Height",
+        "--offline-rule",
+        "vitals-offline:read:Weight,Height",
+        "--config",
+        config,
+    ]);
+    assert!(registered.status.success(), "{}", text(&registered).1);
+
+    let granted = run(&[
+        "dev",
+        "grant",
+        "--config",
+        config,
+        "--app",
+        &application_id.to_string(),
+        "--email",
+        "python.clients@example.org",
+        "--given-name",
+        "Ada",
+        "--family-name",
+        "Python",
+        "--offline",
+    ]);
+    let (grant_lines, grant_errors) = text(&granted);
+    assert!(granted.status.success(), "{grant_errors}");
+    let field = |name: &str| -> String {
+        let prefix = format!("{name}=");
+        let line = grant_lines.lines().find(|line| line.starts_with(&prefix));
+        line.unwrap_or_else(|| panic!("haven dev grant prints {prefix}: {grant_lines}"))[prefix.len()..].to_owned()
+    };
+    assert_eq!(grant_lines.lines().count(), 3, "only the three lines on standard output: {grant_lines}");
+    // The EU instance's configuration does not allow test grants.
+    let eu_config = deployment.instance("2").config_path.to_str().unwrap();
+    let refused =
+        run(&["dev", "grant", "--config", eu_config, "--app", &application_id.to_string(), "--email", "x@example.org"]);
+    assert!(!refused.status.success() && refused.stdout.is_empty());
+    assert!(text(&refused).1.contains("does not allow test grants"), "{}", text(&refused).1);
+
+    // The clients take the raw RSA numbers; e is fixed at 65537 in both.
+    let private_key = std::fs::read(key_directory.join("private-key.pem")).unwrap();
+    let rsa = Rsa::private_key_from_pem(&private_key).unwrap();
+    assert_eq!(rsa.e().to_dec_str().unwrap().to_string(), "65537");
+    let inputs = DriverInputs {
+        platform_url: instance.wildcat_url(),
+        app_id: application_id.to_string(),
+        thumbprint: certificate::app_certificate(&key_pair.certificate).unwrap().thumbprint.as_str().to_owned(),
+        modulus_hex: rsa.n().to_hex_str().unwrap().to_string(),
+        private_exponent_hex: rsa.d().to_hex_str().unwrap().to_string(),
+        wctoken: field("wctoken"),
+        person_id: field("person-id"),
+        record_id: field("record-id"),
+    };
+    Setup { deployment, inputs }
+}
+
+/// The step of this name (and, for GetPersonInfo, avenue) among a driver's lines.
+fn step<'a>(steps: &'a [Value], name: &str, avenue: Option<&str>) -> &'a Value {
+    steps
+        .iter()
+        .find(|step| step["step"] == name && avenue.is_none_or(|avenue| step["avenue"] == avenue))
+        .unwrap_or_else(|| panic!("no {name} {avenue:?} step in {steps:#?}"))
+}
+
+fn assert_person_info(person_info: &Value, inputs: &DriverInputs) {
+    assert_eq!(person_info["person_id"], inputs.person_id.as_str(), "{person_info}");
+    assert_eq!(person_info["selected_record_id"], inputs.record_id.as_str(), "{person_info}");
+    assert_eq!(person_info["record_ids"], serde_json::json!([inputs.record_id]), "{person_info}");
+    assert_eq!(person_info["name"], "Ada Python", "{person_info}");
+}
+
+#[tokio::test]
+async fn python_healthvault_starts_a_session_and_reads_the_person() {
+    let Some(clients) = python_clients() else { return };
+    let setup = set_up().await;
+    let steps = clients.run_driver("python-healthvault", "python_healthvault_flow.py", &setup.inputs);
+
+    let session = step(&steps, "CreateAuthenticatedSessionToken", None);
+    assert_eq!(session["version"], 1);
+    assert_eq!(session["has_auth_token"], true);
+    let person_info = step(&steps, "GetPersonInfo", Some("online"));
+    assert_person_info(person_info, &setup.inputs);
+    assert_eq!(person_info["library_record_id"], setup.inputs.record_id.as_str());
+    assert_eq!(steps.len(), 2, "{steps:#?}");
+}
+
+#[tokio::test]
+async fn pyhealthvault_reads_the_person_online_and_offline_and_the_topology() {
+    let Some(clients) = python_clients() else { return };
+    let setup = set_up().await;
+    let steps = clients.run_driver("pyhealthvault", "pyhealthvault_flow.py", &setup.inputs);
+
+    let session = step(&steps, "CreateAuthenticatedSessionToken", None);
+    assert_eq!(session["version"], 2);
+    assert_eq!(session["has_auth_token"], true);
+    assert_eq!(session["has_shared_secret"], true);
+    assert_person_info(step(&steps, "GetPersonInfo", Some("online")), &setup.inputs);
+    assert_person_info(step(&steps, "GetPersonInfo", Some("offline")), &setup.inputs);
+
+    let definition = step(&steps, "GetServiceDefinition", None);
+    let us = setup.deployment.instance("1");
+    assert_eq!(definition["platform_url"], us.wildcat_url().as_str(), "{definition}");
+    assert_eq!(definition["shell_url"], us.shell_url.as_str(), "{definition}");
+    assert_eq!(definition["current_instance_id"], "1", "{definition}");
+    let expected: Vec<Value> = setup
+        .deployment
+        .instances
+        .iter()
+        .map(|instance| {
+            serde_json::json!({
+                "id": instance.id,
+                "name": if instance.id == "1" { "US" } else { "EU" },
+                "platform_url": instance.wildcat_url(),
+                "shell_url": instance.shell_url,
+            })
+        })
+        .collect();
+    assert_eq!(definition["instances"], Value::Array(expected), "{definition}");
+    let methods = definition["methods"].as_array().unwrap();
+    for method in ["CreateAuthenticatedSessionToken", "GetPersonInfo", "GetServiceDefinition"] {
+        assert!(methods.iter().any(|listed| listed == method), "{method} is listed: {definition}");
+    }
+    assert_eq!(steps.len(), 4, "{steps:#?}");
+}
