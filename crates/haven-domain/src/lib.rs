@@ -6,6 +6,7 @@ pub mod account;
 pub mod alternate_id;
 pub mod application;
 pub mod auth_rules;
+pub mod blob;
 pub mod authorization;
 pub mod clock;
 pub mod country;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use haven_domain::ids::{PersonId, RecordId, ThingId, VersionStamp};
+use haven_domain::ids::{BlobId, PersonId, RecordId, ThingId, VersionStamp};
 
 /// A store failure. Variants other than [`StoreError::Database`], [`StoreError::Migration`]
 /// and [`StoreError::Corrupt`] describe a request that cannot be applied; nothing was
@@ -75,6 +75,19 @@ pub enum StoreError {
     AlternateIdLimit {
         /// The limit.
         limit: usize,
+    },
+    /// The blob's upload is finished; nothing more can be added.
+    #[error("blob {0} is already complete")]
+    BlobComplete(BlobId),
+    /// A chunk does not continue where the blob ends.
+    #[error("blob {blob_id} has {expected} bytes; a chunk must start there, not at {given}")]
+    BlobRangeMismatch {
+        /// The blob.
+        blob_id: BlobId,
+        /// Its current length.
+        expected: u64,
+        /// Where the chunk said it starts.
+        given: u64,
     },
     /// A row refers to something missing (an authorization for an unknown application...).
     #[error("{0}")]

@@ -11,6 +11,7 @@
 mod application_data;
 mod applications;
 mod authorizations;
+mod blobs;
 mod config;
 mod db;
 mod error;
@@ -27,8 +28,9 @@ use async_trait::async_trait;
 use haven_domain::alternate_id::AlternateId;
 use haven_domain::application::{Application, PersonApplicationSettings};
 use haven_domain::authorization::AppAuthorization;
-use haven_domain::ids::VersionStamp;
+use haven_domain::blob::StoredBlob;
 use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId};
+use haven_domain::ids::{BlobId, VersionStamp};
 use haven_domain::operation::RecordOperation;
 use haven_domain::person::{EmailAddress, Person};
 use haven_domain::record::{Record, RecordMember};
@@ -210,6 +212,53 @@ pub trait ApplicationDataStore: Send + Sync {
     async fn put_application_settings(&self, settings: &PersonApplicationSettings) -> StoreResult<()>;
 }
 
+/// A blob about to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBlob {
+    /// Its id.
+    pub id: BlobId,
+    /// The record it belongs to.
+    pub record_id: RecordId,
+    /// The application uploading it.
+    pub application_id: Option<ApplicationId>,
+    /// When the upload started.
+    pub created_at: OffsetDateTime,
+}
+
+/// Blob content, stored in chunks, with upload and download tokens.
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Starts an upload: an empty, incomplete blob reachable by its upload token.
+    async fn begin_blob(
+        &self,
+        blob: &NewBlob,
+        upload_token_hash: TokenHash,
+        upload_expires_at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// The blob an upload token belongs to (complete or not; expiry is the caller's to check).
+    async fn blob_for_upload(&self, upload_token_hash: TokenHash) -> StoreResult<Option<StoredBlob>>;
+    /// Appends bytes at `start`, which must be the blob's current length
+    /// ([`StoreError::BlobRangeMismatch`] otherwise); returns the new length.
+    async fn append_blob_chunk(&self, blob_id: BlobId, start: u64, content: &[u8]) -> StoreResult<u64>;
+    /// Marks an upload complete with its hash; the upload token stops working.
+    async fn complete_blob(&self, blob_id: BlobId, hash: &[u8]) -> StoreResult<()>;
+    /// Stores a whole blob at once (an inline blob).
+    async fn create_complete_blob(&self, blob: &NewBlob, content: &[u8], hash: &[u8]) -> StoreResult<()>;
+    /// A blob by id.
+    async fn blob(&self, blob_id: BlobId) -> StoreResult<Option<StoredBlob>>;
+    /// A blob's bytes, in order.
+    async fn blob_content(&self, blob_id: BlobId) -> StoreResult<Vec<u8>>;
+    /// Stores a download token for a complete blob.
+    async fn create_blob_read_token(
+        &self,
+        token_hash: TokenHash,
+        blob_id: BlobId,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// The complete blob a download token gives access to, if the token is still valid at `now`.
+    async fn blob_for_read(&self, token_hash: TokenHash, now: OffsetDateTime) -> StoreResult<Option<StoredBlob>>;
+}
+
 /// Everything Haven persists.
 pub trait Store:
     PersonStore
@@ -219,6 +268,7 @@ pub trait Store:
     + AuthorizationStore
     + SessionStore
     + ApplicationDataStore
+    + BlobStore
     + std::fmt::Debug
 {
 }
@@ -231,6 +281,7 @@ impl<T> Store for T where
         + AuthorizationStore
         + SessionStore
         + ApplicationDataStore
+        + BlobStore
         + std::fmt::Debug
 {
 }

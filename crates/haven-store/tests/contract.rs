@@ -7,7 +7,7 @@ use haven_domain::application::{AppCertificate, Application, MethodGroup, Person
 use haven_domain::auth_rules::{AuthRule, Permissions, RuleSet, TargetSet};
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::country::CountryCode;
-use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId, VersionStamp};
+use haven_domain::ids::{ApplicationId, BlobId, PersonId, RecordId, ThingId, VersionStamp};
 use haven_domain::person::{EmailAddress, Person};
 use haven_domain::record::{DEFAULT_RECORD_QUOTA_BYTES, Record, RecordMember, RecordState, Relationship};
 use haven_domain::session::{AppSession, HmacAlgorithm, TokenHash, UserToken};
@@ -17,8 +17,8 @@ use haven_domain::thing::{
 use haven_domain::thing_type::{HEIGHT, WEIGHT};
 use haven_domain::topology::InstanceId;
 use haven_store::{
-    ApplicationDataStore, ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SessionStore, SqlStore,
-    StoreConfig, StoreError, ThingChange, ThingStore,
+    ApplicationDataStore, ApplicationStore, AuthorizationStore, BlobStore, NewBlob, PersonStore, RecordStore,
+    SessionStore, SqlStore, StoreConfig, StoreError, ThingChange, ThingStore,
 };
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
@@ -665,6 +665,51 @@ async fn alternate_ids_and_application_settings(fixture: &Fixture) {
     assert_eq!(fixture.store.application_settings(person, app.id).await.unwrap(), Some(settings));
 }
 
+async fn blobs_upload_in_chunks_and_read_by_token(fixture: &Fixture) {
+    let app = application();
+    fixture.store.put_application(&app).await.unwrap();
+    let blob = NewBlob {
+        id: BlobId::from_uuid(Uuid::new_v4()),
+        record_id: fixture.record.id,
+        application_id: Some(app.id),
+        created_at: NOW,
+    };
+    fixture.store.begin_blob(&blob, TokenHash([5; 32]), NOW + Duration::hours(1)).await.unwrap();
+    let uploading = fixture.store.blob_for_upload(TokenHash([5; 32])).await.unwrap().unwrap();
+    assert!(!uploading.complete);
+    assert_eq!(uploading.upload_expires_at, Some(NOW + Duration::hours(1)));
+    assert_eq!(fixture.store.append_blob_chunk(blob.id, 0, b"hello, ").await.unwrap(), 7);
+    assert!(matches!(
+        fixture.store.append_blob_chunk(blob.id, 3, b"overlap").await,
+        Err(StoreError::BlobRangeMismatch { expected: 7, given: 3, .. })
+    ));
+    assert_eq!(fixture.store.append_blob_chunk(blob.id, 7, b"world").await.unwrap(), 12);
+    fixture.store.complete_blob(blob.id, &[9; 32]).await.unwrap();
+    assert!(matches!(fixture.store.append_blob_chunk(blob.id, 12, b"!").await, Err(StoreError::BlobComplete(_))));
+    assert!(
+        fixture.store.blob_for_upload(TokenHash([5; 32])).await.unwrap().is_none(),
+        "the upload token stops working"
+    );
+    let stored = fixture.store.blob(blob.id).await.unwrap().unwrap();
+    assert!(stored.complete);
+    assert_eq!(stored.length, 12);
+    assert_eq!(stored.hash, Some(vec![9; 32]));
+    assert_eq!(fixture.store.blob_content(blob.id).await.unwrap(), b"hello, world");
+
+    fixture.store.create_blob_read_token(TokenHash([6; 32]), blob.id, NOW + Duration::minutes(10)).await.unwrap();
+    assert_eq!(fixture.store.blob_for_read(TokenHash([6; 32]), NOW).await.unwrap().map(|blob| blob.id), Some(blob.id));
+    assert!(
+        fixture.store.blob_for_read(TokenHash([6; 32]), NOW + Duration::minutes(10)).await.unwrap().is_none(),
+        "expired"
+    );
+    assert!(fixture.store.blob_for_read(TokenHash([7; 32]), NOW).await.unwrap().is_none());
+
+    let inline = NewBlob { id: BlobId::from_uuid(Uuid::new_v4()), ..blob };
+    fixture.store.create_complete_blob(&inline, b"inline bytes", &[1; 32]).await.unwrap();
+    assert_eq!(fixture.store.blob_content(inline.id).await.unwrap(), b"inline bytes");
+    assert_eq!(fixture.store.blob(inline.id).await.unwrap().unwrap().length, 12);
+}
+
 async fn down_migrations_reverse_up_migrations(fixture: &Fixture) {
     let migrated = fixture.store.schema_summary().await.unwrap();
     assert!(migrated.iter().any(|table| table.starts_with("things(id, record_id, version_stamp")), "{migrated:?}");
@@ -698,6 +743,7 @@ macro_rules! contract_suite {
                 applications_and_authorizations,
                 sessions_and_user_tokens,
                 alternate_ids_and_application_settings,
+                blobs_upload_in_chunks_and_read_by_token,
                 down_migrations_reverse_up_migrations
             );
         }

@@ -1,0 +1,3 @@
+DROP TABLE blob_read_tokens;
+DROP TABLE blob_chunks;
+DROP TABLE blobs;

@@ -1,0 +1,234 @@
+//! Blob content in chunks, upload and download tokens.
+
+use async_trait::async_trait;
+use haven_domain::blob::StoredBlob;
+use haven_domain::ids::{ApplicationId, BlobId, RecordId};
+use haven_domain::session::TokenHash;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{SqlStore, in_write_transaction, on_db};
+use crate::error::StoreError;
+use crate::rows::{instant, micros, to_i64, to_u64};
+use crate::{BlobStore, NewBlob, StoreResult};
+
+const BLOB_COLUMNS: &str = "id, record_id, application_id, complete, length, hash, created_at, upload_expires_at";
+
+#[derive(sqlx::FromRow)]
+struct BlobRow {
+    id: Uuid,
+    record_id: Uuid,
+    application_id: Option<Uuid>,
+    complete: bool,
+    length: i64,
+    hash: Option<Vec<u8>>,
+    created_at: i64,
+    upload_expires_at: Option<i64>,
+}
+
+impl TryFrom<BlobRow> for StoredBlob {
+    type Error = StoreError;
+    fn try_from(row: BlobRow) -> Result<Self, StoreError> {
+        Ok(StoredBlob {
+            id: BlobId::from_uuid(row.id),
+            record_id: RecordId::from_uuid(row.record_id),
+            application_id: row.application_id.map(ApplicationId::from_uuid),
+            complete: row.complete,
+            length: to_u64(row.length)?,
+            hash: row.hash,
+            created_at: instant(row.created_at)?,
+            upload_expires_at: row.upload_expires_at.map(instant).transpose()?,
+        })
+    }
+}
+
+fn missing_reference(error: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    match error {
+        sqlx::Error::Database(database_error) if database_error.is_foreign_key_violation() => {
+            StoreError::MissingReference(what())
+        }
+        other => StoreError::Database(other),
+    }
+}
+
+#[async_trait]
+impl BlobStore for SqlStore {
+    async fn begin_blob(
+        &self,
+        blob: &NewBlob,
+        upload_token_hash: TokenHash,
+        upload_expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO blobs (id, record_id, application_id, upload_token_hash, upload_expires_at, complete, length, hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, NULL, $7)",
+            )
+            .bind(blob.id.as_uuid())
+            .bind(blob.record_id.as_uuid())
+            .bind(blob.application_id.map(|id| id.as_uuid()))
+            .bind(upload_token_hash.0.to_vec())
+            .bind(micros(upload_expires_at))
+            .bind(false)
+            .bind(micros(blob.created_at))
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .map_err(|error| missing_reference(error, || format!("record {} or the application does not exist", blob.record_id)))
+    }
+
+    async fn blob_for_upload(&self, upload_token_hash: TokenHash) -> StoreResult<Option<StoredBlob>> {
+        let row: Option<BlobRow> = on_db!(&self.db, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {BLOB_COLUMNS} FROM blobs WHERE upload_token_hash = $1"
+            )))
+            .bind(upload_token_hash.0.to_vec())
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(StoredBlob::try_from).transpose()
+    }
+
+    async fn append_blob_chunk(&self, blob_id: BlobId, start: u64, content: &[u8]) -> StoreResult<u64> {
+        in_write_transaction!(&self.db, |tx, lock| {
+            async {
+                let current: Option<(i64, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT length, complete FROM blobs WHERE id = $1{lock}"
+                )))
+                .bind(blob_id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (length, complete) =
+                    current.ok_or_else(|| StoreError::MissingReference(format!("blob {blob_id} does not exist")))?;
+                if complete {
+                    return Err(StoreError::BlobComplete(blob_id));
+                }
+                let length = to_u64(length)?;
+                if start != length {
+                    return Err(StoreError::BlobRangeMismatch { blob_id, expected: length, given: start });
+                }
+                if !content.is_empty() {
+                    sqlx::query("INSERT INTO blob_chunks (blob_id, start_offset, content) VALUES ($1, $2, $3)")
+                        .bind(blob_id.as_uuid())
+                        .bind(to_i64(start)?)
+                        .bind(content)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let new_length = length + content.len() as u64;
+                sqlx::query("UPDATE blobs SET length = $1 WHERE id = $2")
+                    .bind(to_i64(new_length)?)
+                    .bind(blob_id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(new_length)
+            }
+            .await
+        })
+    }
+
+    async fn complete_blob(&self, blob_id: BlobId, hash: &[u8]) -> StoreResult<()> {
+        let updated = on_db!(&self.db, |pool| {
+            sqlx::query(
+                "UPDATE blobs SET complete = $1, hash = $2, upload_token_hash = NULL, upload_expires_at = NULL \
+                 WHERE id = $3 AND complete = $4",
+            )
+            .bind(true)
+            .bind(hash)
+            .bind(blob_id.as_uuid())
+            .bind(false)
+            .execute(pool)
+            .await
+            .map(|result| result.rows_affected())
+        })?;
+        if updated == 0 {
+            return Err(StoreError::BlobComplete(blob_id));
+        }
+        Ok(())
+    }
+
+    async fn create_complete_blob(&self, blob: &NewBlob, content: &[u8], hash: &[u8]) -> StoreResult<()> {
+        in_write_transaction!(&self.db, |tx, _lock| {
+            async {
+                sqlx::query(
+                    "INSERT INTO blobs (id, record_id, application_id, upload_token_hash, upload_expires_at, complete, length, hash, created_at) \
+                     VALUES ($1, $2, $3, NULL, NULL, $4, $5, $6, $7)",
+                )
+                .bind(blob.id.as_uuid())
+                .bind(blob.record_id.as_uuid())
+                .bind(blob.application_id.map(|id| id.as_uuid()))
+                .bind(true)
+                .bind(to_i64(content.len() as u64)?)
+                .bind(hash)
+                .bind(micros(blob.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(|error| missing_reference(error, || format!("record {} or the application does not exist", blob.record_id)))?;
+                if !content.is_empty() {
+                    sqlx::query("INSERT INTO blob_chunks (blob_id, start_offset, content) VALUES ($1, 0, $2)")
+                        .bind(blob.id.as_uuid())
+                        .bind(content)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Ok(())
+            }
+            .await
+        })
+    }
+
+    async fn blob(&self, blob_id: BlobId) -> StoreResult<Option<StoredBlob>> {
+        let row: Option<BlobRow> = on_db!(&self.db, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {BLOB_COLUMNS} FROM blobs WHERE id = $1")))
+                .bind(blob_id.as_uuid())
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(StoredBlob::try_from).transpose()
+    }
+
+    async fn blob_content(&self, blob_id: BlobId) -> StoreResult<Vec<u8>> {
+        let chunks: Vec<Vec<u8>> = on_db!(&self.db, |pool| {
+            sqlx::query_scalar("SELECT content FROM blob_chunks WHERE blob_id = $1 ORDER BY start_offset")
+                .bind(blob_id.as_uuid())
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(chunks.concat())
+    }
+
+    async fn create_blob_read_token(
+        &self,
+        token_hash: TokenHash,
+        blob_id: BlobId,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query("INSERT INTO blob_read_tokens (token_hash, blob_id, expires_at) VALUES ($1, $2, $3)")
+                .bind(token_hash.0.to_vec())
+                .bind(blob_id.as_uuid())
+                .bind(micros(expires_at))
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })
+        .map_err(|error| missing_reference(error, || format!("blob {blob_id} does not exist")))
+    }
+
+    async fn blob_for_read(&self, token_hash: TokenHash, now: OffsetDateTime) -> StoreResult<Option<StoredBlob>> {
+        let row: Option<BlobRow> = on_db!(&self.db, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM blobs JOIN blob_read_tokens ON blob_read_tokens.blob_id = blobs.id \
+                 WHERE blob_read_tokens.token_hash = $1 AND blob_read_tokens.expires_at > $2 AND blobs.complete = $3",
+                BLOB_COLUMNS.split(", ").map(|column| format!("blobs.{column}")).collect::<Vec<_>>().join(", ")
+            )))
+            .bind(token_hash.0.to_vec())
+            .bind(micros(now))
+            .bind(true)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(StoredBlob::try_from).transpose()
+    }
+}
