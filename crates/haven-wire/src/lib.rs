@@ -19,6 +19,8 @@ pub mod thing_xml;
 mod xml;
 
 #[cfg(test)]
+mod golden_samples;
+#[cfg(test)]
 mod testing;
 
 pub use error::WireError;

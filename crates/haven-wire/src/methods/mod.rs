@@ -4,6 +4,7 @@
 pub mod alternate_id;
 pub mod associate_alternate_id;
 pub mod auth_rules_xml;
+pub mod begin_put_blob;
 pub mod create_authenticated_session_token;
 pub mod disassociate_alternate_id;
 pub mod get_alternate_ids;
