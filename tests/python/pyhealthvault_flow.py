@@ -2,11 +2,13 @@
 """Drives pyhealthvault 1.0 (rajeevs1992) against a Haven Platform (Python 2.7).
 
 Flow: CreateAuthenticatedSessionToken v2 (credential appserver2, a secret the server issues)
--> GetPersonInfo v1 online (with the wctoken) -> GetServiceDefinition v2 (sent within the
-session, as this library does) -> GetPersonInfo v1 offline (offline-person-id). One JSON
-line per step on standard output; see haven_driver for the inputs. Run with PYTHONPATH
-naming the installed library and its dependencies (target/python-clients/pyhealthvault and
-.../common).
+-> GetPersonInfo v1 and GetThings v3 online (with the wctoken) -> GetPersonInfo v1 and
+GetThings v3 offline (offline-person-id) -> GetServiceDefinition v2 (sent within the session,
+as this library does) -> PutThings v2 (a Height, online) -> GetThings v3 (the Height)
+-> RemoveThings v1 (the Height) -> GetThings v3 (gone) -> GetAuthorizedPeople v1
+-> GetApplicationInfo v2 -> QueryPermissions v1. One JSON line per step on standard output;
+see haven_driver for the inputs. Run with PYTHONPATH naming the installed library and its
+dependencies (target/python-clients/pyhealthvault and .../common).
 
 The library takes the Platform URL as is (http or https, any port), so its transport is
 left alone. It prints every request and response; the driver sends that to standard error.
@@ -94,10 +96,9 @@ def get_service_definition(connection, output):
     return definition
 
 
-# The steps below await Platform methods Haven does not offer yet; main() does not call them.
-
-def get_things(connection, type_ids, avenue, output):
-    """GetThings v3 (core and xml sections), online or offline. Awaits: GetThings v3."""
+def get_things(connection, type_ids, avenue, output, stage='before'):
+    """GetThings v3 (core and xml sections), online or offline; `stage` names the step's
+    place in the flow (before the PutThings, after it, after the RemoveThings)."""
     from healthvaultlib.methods.getthings import GetThings
     from healthvaultlib.objects.thingfilter import ThingFilter
     from healthvaultlib.objects.thingformat import ThingFormat
@@ -111,7 +112,7 @@ def get_things(connection, type_ids, avenue, output):
     method = GetThings([group])
     method.execute(connection)
     items = [item for group in method.response.groups for item in group.healthrecorditems]
-    output.step('GetThings', version=3, avenue=avenue,
+    output.step('GetThings', version=3, avenue=avenue, stage=stage,
                 things=[{'thing_id': item.key.thing_id, 'version_stamp': item.key.version_stamp,
                          'type_id': item.type_id} for item in items])
     return items
@@ -119,7 +120,7 @@ def get_things(connection, type_ids, avenue, output):
 
 def put_height(connection, metres, output):
     """PutThings v2 with one new Height (the library's Height is complete; its Weight is a
-    stub that writes an empty <weight/>). Awaits: PutThings v2."""
+    stub that writes an empty <weight/>)."""
     from healthvaultlib.itemtypes.height import Height
     from healthvaultlib.methods.putthings import PutThings
     height = Height()
@@ -133,15 +134,28 @@ def put_height(connection, metres, output):
 
 
 def remove_things(connection, items, output):
-    """RemoveThings v1 of things returned by GetThings or PutThings. Awaits: RemoveThings."""
+    """RemoveThings v1 of things returned by GetThings or PutThings."""
     from healthvaultlib.methods.removethings import RemoveThings
     method = RemoveThings([item.key for item in items])
     method.execute(connection)
     output.step('RemoveThings', thing_ids=[item.key.thing_id for item in items])
 
 
+def get_authorized_people(connection, output):
+    """GetAuthorizedPeople v1: the people who authorized the application."""
+    from healthvaultlib.methods.getauthorizedpeople import GetAuthorizedPeople
+    from healthvaultlib.objects.getauthorizedpeopleparameters import GetAuthorizedPeopleParameters
+    method = GetAuthorizedPeople(GetAuthorizedPeopleParameters())
+    method.execute(connection)
+    output.step('GetAuthorizedPeople', people=[
+        {'person_id': person.personid, 'record_ids': [record.id for record in person.records]}
+        for person in method.response.authorized_people])
+    return method.response.authorized_people
+
+
 def query_permissions(connection, type_ids, output):
-    """QueryPermissions v1 for the given thing types. Awaits: QueryPermissions."""
+    """QueryPermissions v1 for the given thing types. The library's Permission parser knows
+    Read, Update, Create and Delete, not All."""
     from healthvaultlib.methods.querypermissions import QueryPermissions
     method = QueryPermissions(type_ids)
     method.execute(connection)
@@ -157,17 +171,23 @@ def query_permissions(connection, type_ids, output):
     return method.response.permissions
 
 
-def get_authorized_people(connection, output):
-    """GetAuthorizedPeople v1 (offline: the people who authorized the application).
-    Awaits: GetAuthorizedPeople."""
-    from healthvaultlib.methods.getauthorizedpeople import GetAuthorizedPeople
-    from healthvaultlib.objects.getauthorizedpeopleparameters import GetAuthorizedPeopleParameters
-    method = GetAuthorizedPeople(GetAuthorizedPeopleParameters())
+def get_application_info(connection, output):
+    """GetApplicationInfo v2: the calling application's configuration (its rules' permissions
+    are read by the same parser as QueryPermissions')."""
+    from healthvaultlib.methods.getapplicationinfo import GetApplicationInfo
+    method = GetApplicationInfo()
     method.execute(connection)
-    output.step('GetAuthorizedPeople', people=[
-        {'person_id': person.personid, 'record_ids': [record.id for record in person.records]}
-        for person in method.response.authorized_people])
-    return method.response.authorized_people
+    application = method.response.application_info
+
+    def rules(auth_rules):
+        return [{'name': rule.name, 'permissions': rule.permissions.permission, 'type_ids': rule.typeids}
+                for rule in auth_rules]
+
+    output.step('GetApplicationInfo', version=2, id=application.id, name=application.name.get(''),
+                action_url=application.action_url,
+                online_rules=rules(application.online_base_auth_rules),
+                offline_rules=rules(application.offline_base_auth_rules))
+    return application
 
 
 def main(output):
@@ -175,9 +195,20 @@ def main(output):
     connection = connect(inputs, output)
     go_online(connection, inputs)
     get_person_info(connection, 'online', output)
-    get_service_definition(connection, output)
+    get_things(connection, [WEIGHT, HEIGHT], 'online', output)
     go_offline(connection, inputs.person_id, inputs.record_id)
     get_person_info(connection, 'offline', output)
+    get_things(connection, [WEIGHT, HEIGHT], 'offline', output)
+    get_service_definition(connection, output)
+    # Writing takes the person's online grant; the offline one only reads.
+    go_online(connection, inputs)
+    height = put_height(connection, 1.82, output)
+    get_things(connection, [HEIGHT], 'online', output, stage='after-put')
+    remove_things(connection, [height], output)
+    get_things(connection, [HEIGHT], 'online', output, stage='after-remove')
+    get_authorized_people(connection, output)
+    get_application_info(connection, output)
+    query_permissions(connection, [WEIGHT, HEIGHT], output)
 
 
 if __name__ == '__main__':

@@ -2,9 +2,11 @@
 """Drives python-healthvault 0.1.5 (orcasgit, Caktus) against a Haven Platform (Python 2.7).
 
 Flow: CreateAuthenticatedSessionToken v1 (credential appserver, a secret the client chooses)
--> GetPersonInfo v1 online (with the wctoken). One JSON line per step on standard output;
-see haven_driver for the inputs. Run with PYTHONPATH naming the installed library and its
-dependencies (target/python-clients/python-healthvault and .../common).
+-> GetPersonInfo v1 online (with the wctoken) -> GetThings v1 (Weight, eff-date-min/max)
+-> AssociateAlternateId -> GetAlternateIds -> DisassociateAlternateId (then GetAlternateIds
+again). One JSON line per step on standard output; see haven_driver for the inputs. Run with
+PYTHONPATH naming the installed library and its dependencies
+(target/python-clients/python-healthvault and .../common).
 
 The library always connects with httplib.HTTPSConnection(server, 443); the driver replaces
 that class, in this process only, with plain HTTP to the Platform's loopback address.
@@ -57,32 +59,46 @@ def get_person_info(connection, inputs, output):
     )
 
 
-# The steps below await Platform methods Haven does not offer yet; main() does not call them.
+# The alternate id the flow associates with the person's record, then removes.
+ALTERNATE_ID = 'python-healthvault-e2e-0001'
+
+# How far back and ahead of now the weights are asked for.
+WEIGHTS_FROM_DAYS_AGO = 30
+WEIGHTS_TO_DAYS_AHEAD = 1
+
 
 def get_weights(connection, output):
-    """GetThings v1, Weight, with eff-date-min and eff-date-max. Awaits: GetThings v1.
+    """GetThings v1, Weight, with eff-date-min and eff-date-max around now.
 
     Note: the library writes eff-date filters with strftime("%Y-%m-%dT%H:%m:%S"), so the
-    minutes hold the month.
+    minutes hold the month; the range is wide enough for that not to matter.
     """
     now = datetime.datetime.now()
     weights = connection.get_weight_measurements(
-        min_date=now - datetime.timedelta(days=30), max_date=now + datetime.timedelta(days=1))
-    output.step('GetThings', version=1, type='Weight', weights=weights)
+        min_date=now - datetime.timedelta(days=WEIGHTS_FROM_DAYS_AGO),
+        max_date=now + datetime.timedelta(days=WEIGHTS_TO_DAYS_AHEAD))
+    output.step('GetThings', version=1, type='Weight', weights=weights,
+                from_days_ago=WEIGHTS_FROM_DAYS_AGO, to_days_ahead=WEIGHTS_TO_DAYS_AHEAD)
     return weights
 
 
 def associate_alternate_id(connection, alternate_id, output):
-    """AssociateAlternateId v1. Awaits: AssociateAlternateId."""
+    """AssociateAlternateId v1."""
     connection.associate_alternate_id(alternate_id)
     output.step('AssociateAlternateId', alternate_id=alternate_id)
 
 
 def get_alternate_ids(connection, output):
-    """GetAlternateIds v1. Awaits: GetAlternateIds."""
+    """GetAlternateIds v1."""
     alternate_ids = connection.get_alternate_ids()
     output.step('GetAlternateIds', alternate_ids=alternate_ids)
     return alternate_ids
+
+
+def disassociate_alternate_id(connection, alternate_id, output):
+    """DisassociateAlternateId v1, then GetAlternateIds v1 for what remains."""
+    connection.disassociate_alternate_id(alternate_id)
+    output.step('DisassociateAlternateId', alternate_id=alternate_id, remaining=connection.get_alternate_ids())
 
 
 def main(output):
@@ -92,6 +108,10 @@ def main(output):
         raise ValueError('python-healthvault always posts to /platform/wildcat.ashx, not %r' % inputs.platform_path)
     connection = connect(inputs, output)
     get_person_info(connection, inputs, output)
+    get_weights(connection, output)
+    associate_alternate_id(connection, ALTERNATE_ID, output)
+    get_alternate_ids(connection, output)
+    disassociate_alternate_id(connection, ALTERNATE_ID, output)
 
 
 if __name__ == '__main__':

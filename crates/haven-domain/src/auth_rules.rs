@@ -59,11 +59,9 @@ impl Permissions {
         }
     }
 
-    /// The wire names, `All` when all four are set.
+    /// The wire names, one per permission held. Never `All`: HealthVault listed the four one
+    /// by one, and pyhealthvault cannot read `All`.
     pub fn names(self) -> Vec<&'static str> {
-        if self == Self::ALL {
-            return vec!["All"];
-        }
         [(Self::READ, "Read"), (Self::UPDATE, "Update"), (Self::CREATE, "Create"), (Self::DELETE, "Delete")]
             .into_iter()
             .filter(|(permission, _)| self.contains(*permission))
@@ -255,7 +253,7 @@ mod tests {
 
     #[test]
     fn permission_names_round_trip() {
-        assert_eq!(Permissions::ALL.names(), vec!["All"]);
+        assert_eq!(Permissions::ALL.names(), vec!["Read", "Update", "Create", "Delete"]);
         assert_eq!(Permissions::READ.union(Permissions::DELETE).names(), vec!["Read", "Delete"]);
         assert_eq!(Permissions::parse_name("create"), Some(Permissions::CREATE));
         assert_eq!(Permissions::parse_name("write"), None);

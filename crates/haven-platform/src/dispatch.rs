@@ -4,7 +4,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use haven_domain::application::MethodGroup;
+use haven_domain::application::{Application, MethodGroup};
 use haven_wire::request::Caller;
 use haven_wire::{Request, Response, StatusCode, parse_request};
 
@@ -23,6 +23,25 @@ pub(crate) struct MethodVersion {
     pub(crate) groups: &'static [MethodGroup],
 }
 
+impl MethodVersion {
+    /// Whether `application` may call this method version: it lists no groups, or the
+    /// application has one of them.
+    pub(crate) fn callable_by(&self, application: &Application) -> bool {
+        self.groups.is_empty() || self.groups.iter().any(|group| application.may_call(*group))
+    }
+}
+
+/// The names of the methods `application` may call (some version of), in METHODS order.
+pub(crate) fn methods_callable_by(application: &Application) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for method in METHODS.iter().filter(|method| method.callable_by(application)) {
+        if !names.contains(&method.name) {
+            names.push(method.name);
+        }
+    }
+    names
+}
+
 /// The data methods every web application (Basic) or mobile application (SODA) may call.
 const DATA: &[MethodGroup] = &[MethodGroup::Basic, MethodGroup::Soda];
 /// Anonymous methods anyone may call.
@@ -34,19 +53,33 @@ const fn method(name: &'static str, version: u32, groups: &'static [MethodGroup]
 
 /// Every method and version the dispatcher handles; GetServiceDefinition lists these.
 pub(crate) const METHODS: &[MethodVersion] = &[
+    method("AssociateAlternateId", 1, DATA),
+    method("BeginPutBlob", 1, DATA),
     method("CreateAuthenticatedSessionToken", 1, ANYONE),
     method("CreateAuthenticatedSessionToken", 2, ANYONE),
+    method("DisassociateAlternateId", 1, DATA),
+    method("GetAlternateIds", 1, DATA),
+    method("GetApplicationInfo", 1, DATA),
+    method("GetApplicationInfo", 2, DATA),
+    method("GetApplicationSettings", 1, DATA),
     method("GetAuthorizedPeople", 1, DATA),
+    method("GetAuthorizedRecords", 1, DATA),
+    method("GetPersonAndRecordForAlternateId", 1, DATA),
     method("GetPersonInfo", 1, DATA),
+    method("GetRecordOperations", 1, DATA),
     method("GetServiceDefinition", 1, ANYONE),
     method("GetServiceDefinition", 2, ANYONE),
+    method("GetThingType", 1, DATA),
     method("GetThings", 1, DATA),
     method("GetThings", 2, DATA),
     method("GetThings", 3, DATA),
+    method("GetUpdatedRecordsForApplication", 1, DATA),
+    method("GetUpdatedRecordsForApplication", 2, DATA),
     method("PutThings", 1, DATA),
     method("PutThings", 2, DATA),
     method("QueryPermissions", 1, DATA),
     method("RemoveThings", 1, DATA),
+    method("SetApplicationSettings", 1, DATA),
 ];
 
 /// `POST /platform/wildcat.ashx`. Always HTTP 200; the outcome is in `<status><code>`.
@@ -126,6 +159,31 @@ async fn respond(
         ("GetThings", 1..=3) => methods::get_things::handle(state, request, session_call()?).await,
         ("PutThings", 1 | 2) => methods::put_things::handle(state, request, session_call()?).await,
         ("RemoveThings", 1) => methods::remove_things::handle(state, request, session_call()?).await,
+        ("BeginPutBlob", 1) => methods::begin_put_blob::handle(state, request, session_call()?).await,
+        ("GetAuthorizedRecords", 1) => methods::get_authorized_records::handle(state, request, session_call()?).await,
+        ("GetApplicationInfo", 1 | 2) => methods::get_application_info::handle(state, request, session_call()?).await,
+        ("AssociateAlternateId", 1) => methods::associate_alternate_id::handle(state, request, session_call()?).await,
+        ("DisassociateAlternateId", 1) => {
+            methods::disassociate_alternate_id::handle(state, request, session_call()?).await
+        }
+        ("GetAlternateIds", 1) => methods::get_alternate_ids::handle(state, request, session_call()?).await,
+        ("GetPersonAndRecordForAlternateId", 1) => {
+            methods::get_person_and_record_for_alternate_id::handle(state, request, session_call()?).await
+        }
+        ("GetApplicationSettings", 1) => {
+            methods::get_application_settings::handle(state, request, session_call()?).await
+        }
+        ("SetApplicationSettings", 1) => {
+            methods::set_application_settings::handle(state, request, session_call()?).await
+        }
+        ("GetUpdatedRecordsForApplication", 1 | 2) => {
+            methods::get_updated_records_for_application::handle(state, request, session_call()?).await
+        }
+        ("GetRecordOperations", 1) => methods::get_record_operations::handle(state, request, session_call()?).await,
+        ("GetThingType", 1) => {
+            session_call()?;
+            methods::get_thing_type::handle(state, request)
+        }
         ("CreateAuthenticatedSessionToken", 1 | 2) => {
             methods::create_authenticated_session_token::handle(state, request).await
         }

@@ -93,6 +93,17 @@ pub(crate) enum PlatformError {
     /// The request asks for something this server does not do yet.
     #[error("{0}")]
     NotImplemented(String),
+    /// The application already uses this alternate id, for this record or another.
+    #[error(
+        "the application already uses this alternate id, for this record or another; an application's alternate ids are unique"
+    )]
+    DuplicateAlternateId,
+    /// The application has no such alternate id (for this person's record, when one is named).
+    #[error("{0}")]
+    AlternateIdNotFound(String),
+    /// The application holds the most alternate ids allowed for the record.
+    #[error("the application already has {0} alternate ids for this record, the most allowed; disassociate one first")]
+    AlternateIdsLimitExceeded(usize),
 }
 
 impl PlatformError {
@@ -124,6 +135,9 @@ impl PlatformError {
             Self::InvalidPerson => StatusCode::INVALID_PERSON,
             Self::OutOfTime(_) => StatusCode::REQUEST_TIMED_OUT,
             Self::NotImplemented(_) => StatusCode::NYI,
+            Self::DuplicateAlternateId => StatusCode::DUPLICATE_ALTERNATE_ID,
+            Self::AlternateIdNotFound(_) => StatusCode::ALTERNATE_ID_NOT_FOUND,
+            Self::AlternateIdsLimitExceeded(_) => StatusCode::ALTERNATE_IDS_LIMIT_EXCEEDED,
         };
         let message = match self {
             Self::Store(_) | Self::Randomness(_) => {
@@ -149,6 +163,8 @@ impl From<StoreError> for PlatformError {
             StoreError::ThingNotFound(_) | StoreError::DuplicateThing(_) => Self::InvalidThing(error.to_string()),
             StoreError::RecordNotFound(_) => Self::InvalidRecord(error.to_string()),
             StoreError::RecordNotWritable { .. } => Self::AccessDenied(error.to_string()),
+            StoreError::DuplicateAlternateId => Self::DuplicateAlternateId,
+            StoreError::AlternateIdLimit { limit } => Self::AlternateIdsLimitExceeded(limit),
             other => Self::Store(other),
         }
     }

@@ -4,6 +4,7 @@
 //! HealthVault status code in the body, as every HealthVault client expects.
 
 mod auth;
+mod blobs;
 mod crypto;
 mod dispatch;
 mod error;
@@ -59,6 +60,7 @@ pub fn router(state: PlatformState) -> Router {
     Router::new()
         .route("/platform/wildcat.ashx", post(dispatch::wildcat))
         .route("/healthz", get(health))
+        .merge(blobs::routes())
         // The .NET SDK compresses request bodies; the limit applies to what they expand to.
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(RequestDecompressionLayer::new())

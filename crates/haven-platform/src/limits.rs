@@ -18,3 +18,7 @@ pub const MAX_THINGS_PER_WRITE: usize = 250;
 
 /// Most people in one GetAuthorizedPeople page (also the default page size).
 pub const MAX_AUTHORIZED_PEOPLE_PAGE: usize = 100;
+
+/// Most operations one GetRecordOperations answer holds; the client asks again from the last
+/// sequence number it was given.
+pub const MAX_RECORD_OPERATIONS_PER_CALL: u32 = 500;

@@ -1,5 +1,6 @@
 //! How a person and the records they authorized an application on are reported
-//! (`person-info`), shared by GetPersonInfo and GetAuthorizedPeople.
+//! (`person-info`, `record`), shared by the methods that answer about people and their
+//! records; and the person a call is made for, for methods that need one.
 
 use haven_domain::application::Application;
 use haven_domain::authorization::{AppAuthorization, record_auth_action};
@@ -11,6 +12,7 @@ use haven_wire::record_info::RecordInfo;
 use time::OffsetDateTime;
 
 use crate::AppState;
+use crate::auth::{AuthenticatedCall, PersonAccess};
 use crate::error::PlatformError;
 
 /// The records among `authorizations` that are in force at `now` (and, when `avenue` is
@@ -58,4 +60,17 @@ pub(crate) fn person_info(
         preferred_culture: None,
         location_country: Some(person.country.as_str().to_owned()),
     }
+}
+
+/// The person of a call to `method`, which needs one: an online call (user token) or an
+/// offline call (offline person id).
+pub(crate) fn person_of<'call>(
+    call: &'call AuthenticatedCall,
+    method: &str,
+) -> Result<&'call PersonAccess, PlatformError> {
+    call.person.as_ref().ok_or_else(|| {
+        PlatformError::AccessDenied(format!(
+            "{method} needs a person: an online call with a user-auth-token or an offline call with offline-person-id"
+        ))
+    })
 }

@@ -130,17 +130,14 @@ impl BlobStore for SqlStore {
 
     async fn complete_blob(&self, blob_id: BlobId, hash: &[u8]) -> StoreResult<()> {
         let updated = on_db!(&self.db, |pool| {
-            sqlx::query(
-                "UPDATE blobs SET complete = $1, hash = $2, upload_token_hash = NULL, upload_expires_at = NULL \
-                 WHERE id = $3 AND complete = $4",
-            )
-            .bind(true)
-            .bind(hash)
-            .bind(blob_id.as_uuid())
-            .bind(false)
-            .execute(pool)
-            .await
-            .map(|result| result.rows_affected())
+            sqlx::query("UPDATE blobs SET complete = $1, hash = $2 WHERE id = $3 AND complete = $4")
+                .bind(true)
+                .bind(hash)
+                .bind(blob_id.as_uuid())
+                .bind(false)
+                .execute(pool)
+                .await
+                .map(|result| result.rows_affected())
         })?;
         if updated == 0 {
             return Err(StoreError::BlobComplete(blob_id));

@@ -240,7 +240,8 @@ pub trait BlobStore: Send + Sync {
     /// Appends bytes at `start`, which must be the blob's current length
     /// ([`StoreError::BlobRangeMismatch`] otherwise); returns the new length.
     async fn append_blob_chunk(&self, blob_id: BlobId, start: u64, content: &[u8]) -> StoreResult<u64>;
-    /// Marks an upload complete with its hash; the upload token stops working.
+    /// Marks an upload complete with its hash. No more chunks are accepted; the upload token
+    /// still names the blob (PutThings refers to it by its upload URL) until it expires.
     async fn complete_blob(&self, blob_id: BlobId, hash: &[u8]) -> StoreResult<()>;
     /// Stores a whole blob at once (an inline blob).
     async fn create_complete_blob(&self, blob: &NewBlob, content: &[u8], hash: &[u8]) -> StoreResult<()>;

@@ -7,14 +7,16 @@ use std::collections::HashMap;
 use haven_domain::ids::ThingTypeId;
 use haven_domain::thing::{Thing, ThingFlags, ThingQuery, ThingState};
 use haven_store::Store;
+use haven_wire::methods::get_things::BlobFormat;
 use haven_wire::methods::get_things::{
     GetThingsRequest, GroupResponse, ThingTarget, ThingsGroupRequest, UnprocessedThingKey,
 };
-use haven_wire::thing_xml::{EffectivePermissions, ThingNameTable, ThingOutput};
+use haven_wire::thing_xml::{BlobData, BlobPayloadEntry, EffectivePermissions, ThingNameTable, ThingOutput};
 use haven_wire::{Request, Response};
 
 use crate::AppState;
 use crate::auth::AuthenticatedCall;
+use crate::blobs::read_url;
 use crate::error::PlatformError;
 use crate::limits::{MAX_FULL_THINGS_PER_GROUP, MAX_GET_THINGS_GROUPS, MAX_PARTIAL_THINGS_PER_GROUP};
 use crate::record_access::RecordAccess;
@@ -35,30 +37,26 @@ pub(crate) async fn handle(
         matches_per_group.push(select(store, &access, group).await?);
     }
     let names = names(store, matches_per_group.iter().flat_map(|(things, _)| things.iter())).await?;
-    let responses: Vec<GroupResponse<'_>> = parameters
-        .groups
-        .iter()
-        .zip(&matches_per_group)
-        .map(|(group, (things, filtered))| {
-            let full = group.max_full.unwrap_or(MAX_FULL_THINGS_PER_GROUP).min(MAX_FULL_THINGS_PER_GROUP) as usize;
-            let mut response = GroupResponse::for_request(group);
-            response.filtered = *filtered;
-            response.things = things
-                .iter()
-                .take(full)
-                .map(|thing| ThingOutput {
-                    thing,
-                    effective_permissions: Some(EffectivePermissions {
-                        permissions: access.permissions(thing.type_id),
-                        immutable: thing.flags.contains(ThingFlags::READ_ONLY),
-                    }),
-                    blobs: Vec::new(),
-                })
-                .collect();
-            response.unprocessed = things.iter().skip(full).map(UnprocessedThingKey::of).collect();
-            response
-        })
-        .collect();
+    let mut responses: Vec<GroupResponse<'_>> = Vec::with_capacity(parameters.groups.len());
+    for (group, (things, filtered)) in parameters.groups.iter().zip(&matches_per_group) {
+        let full = group.max_full.unwrap_or(MAX_FULL_THINGS_PER_GROUP).min(MAX_FULL_THINGS_PER_GROUP) as usize;
+        let mut response = GroupResponse::for_request(group);
+        response.filtered = *filtered;
+        for thing in things.iter().take(full) {
+            let blobs =
+                if response.sections.blob_payload { blob_payload(state, group, thing).await? } else { Vec::new() };
+            response.things.push(ThingOutput {
+                thing,
+                effective_permissions: Some(EffectivePermissions {
+                    permissions: access.permissions(thing.type_id),
+                    immutable: thing.flags.contains(ThingFlags::READ_ONLY),
+                }),
+                blobs,
+            });
+        }
+        response.unprocessed = things.iter().skip(full).map(UnprocessedThingKey::of).collect();
+        responses.push(response);
+    }
     Ok(Response::ok(parameters.respond(&responses, &names)))
 }
 
@@ -149,4 +147,28 @@ async fn names(store: &dyn Store, things: impl Iterator<Item = &Thing>) -> Resul
         }
     }
     Ok(table)
+}
+
+/// The blob payload of a thing as the group asks: information only, the bytes inline, or a
+/// download URL (the default); only the named blobs when names are given.
+async fn blob_payload(
+    state: &AppState,
+    group: &ThingsGroupRequest,
+    thing: &Thing,
+) -> Result<Vec<BlobPayloadEntry>, PlatformError> {
+    let request = group.format.blob_payload_request.as_ref();
+    let format = request.map_or(BlobFormat::Streamed, |request| request.format);
+    let mut entries = Vec::new();
+    for blob in &thing.blobs {
+        if request.is_some_and(|request| !request.blob_names.is_empty() && !request.blob_names.contains(&blob.name)) {
+            continue;
+        }
+        let data = match format {
+            BlobFormat::Information => BlobData::Information,
+            BlobFormat::Inline => BlobData::Inline(state.platform.store.blob_content(blob.blob_id).await?),
+            BlobFormat::Streamed => BlobData::Url(read_url(state, blob.blob_id).await?),
+        };
+        entries.push(BlobPayloadEntry::from_blob(blob, data));
+    }
+    Ok(entries)
 }

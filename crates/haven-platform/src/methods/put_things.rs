@@ -4,14 +4,19 @@
 //! ReadOnly flag. The keys come back in request order.
 
 use haven_domain::auth_rules::Permissions;
+use haven_domain::blob::{BLOB_CHUNK_BYTES, BLOB_HASH_ALGORITHM, MAX_BLOB_BYTES};
+use haven_domain::ids::BlobId;
 use haven_domain::ids::{ThingId, VersionStamp};
-use haven_domain::thing::{AuditAction, Thing, ThingFlags, ThingKey};
-use haven_store::{Store, ThingChange};
+use haven_domain::thing::{AuditAction, BlobHash, BlobRef, Thing, ThingFlags, ThingKey};
+use haven_store::{NewBlob, Store, ThingChange};
+use haven_wire::base64_text::encode_base64;
 use haven_wire::methods::put_things::{PutThingsRequest, PutThingsResponse};
+use haven_wire::thing_xml::SubmittedThing;
 use haven_wire::{Request, Response};
 
 use crate::AppState;
 use crate::auth::AuthenticatedCall;
+use crate::blobs::{sha256_block, token_of_url};
 use crate::error::PlatformError;
 use crate::limits::MAX_THINGS_PER_WRITE;
 use crate::record_access::RecordAccess;
@@ -29,15 +34,7 @@ pub(crate) async fn handle(
     let store: &dyn Store = state.platform.store.as_ref();
     let mut changes = Vec::with_capacity(parameters.things.len());
     for submitted in parameters.things {
-        if !submitted.inline_blobs.is_empty()
-            || !submitted.blob_references.is_empty()
-            || !submitted.removed_blobs.is_empty()
-        {
-            // TODO(#3): store blob bytes (inline and BeginPutBlob streaming).
-            return Err(PlatformError::NotImplemented(
-                "things with blobs are not supported by this server yet".to_owned(),
-            ));
-        }
+        let new_blobs = resolve_blobs(state, &access, &submitted).await?;
         let mut draft = submitted.draft;
         draft.flags = ThingFlags(draft.flags.0 & ThingFlags::SETTABLE_BY_APPLICATIONS.0);
         let change = match submitted.key {
@@ -47,6 +44,7 @@ pub(crate) async fn handle(
                     id: ThingId::from_uuid(uuid::Uuid::new_v4()),
                     version: VersionStamp::from_uuid(uuid::Uuid::new_v4()),
                 };
+                draft.blobs = new_blobs;
                 ThingChange::Create(Thing::create(access.record.id, key, draft, access.audit(AuditAction::Created))?)
             }
             Some(key) => {
@@ -64,6 +62,18 @@ pub(crate) async fn handle(
                         key.id, current.key.version, key.version
                     )));
                 }
+                // Blobs not named stay; named ones are replaced or removed.
+                let mut blobs: Vec<BlobRef> = current
+                    .blobs
+                    .iter()
+                    .filter(|blob| {
+                        !submitted.removed_blobs.contains(&blob.name)
+                            && !new_blobs.iter().any(|new| new.name == blob.name)
+                    })
+                    .cloned()
+                    .collect();
+                blobs.extend(new_blobs);
+                draft.blobs = blobs;
                 // Personal and other server-side flags stay as they were.
                 draft.flags = ThingFlags((current.flags.0 & !ThingFlags::SETTABLE_BY_APPLICATIONS.0) | draft.flags.0);
                 let revised = current.revise(
@@ -78,4 +88,96 @@ pub(crate) async fn handle(
     }
     let keys = store.write_things(access.record.id, &changes).await?;
     Ok(Response::ok(PutThingsResponse { keys }.to_response_info()))
+}
+
+/// The blobs a submitted thing brings: inline ones are stored now; streamed ones must be
+/// complete uploads of this record by this application. A hash the client sends must match
+/// the content. Blob names must be unique within the thing.
+async fn resolve_blobs(
+    state: &AppState,
+    access: &RecordAccess<'_>,
+    submitted: &SubmittedThing,
+) -> Result<Vec<BlobRef>, PlatformError> {
+    let store: &dyn Store = state.platform.store.as_ref();
+    let mut blobs: Vec<BlobRef> = Vec::new();
+    let duplicate = |name: &str| PlatformError::InvalidThing(format!("the thing names blob {name:?} twice"));
+    for inline in &submitted.inline_blobs {
+        if blobs.iter().any(|blob| blob.name == inline.name) {
+            return Err(duplicate(&inline.name));
+        }
+        if inline.bytes.len() as u64 > MAX_BLOB_BYTES {
+            return Err(PlatformError::InvalidThing(format!(
+                "blob {:?} is larger than {MAX_BLOB_BYTES} bytes",
+                inline.name
+            )));
+        }
+        let hash = sha256_block(&inline.bytes);
+        check_hash(&inline.name, inline.hash.as_ref(), &hash)?;
+        let blob = NewBlob {
+            id: BlobId::from_uuid(uuid::Uuid::new_v4()),
+            record_id: access.record.id,
+            application_id: Some(access.call.application.id),
+            created_at: access.now,
+        };
+        store.create_complete_blob(&blob, &inline.bytes, &hash).await?;
+        blobs.push(blob_ref(&inline.name, &inline.content_type, inline.bytes.len() as u64, &hash, blob.id));
+    }
+    for reference in &submitted.blob_references {
+        if blobs.iter().any(|blob| blob.name == reference.name) {
+            return Err(duplicate(&reference.name));
+        }
+        let unknown = || {
+            PlatformError::InvalidThing(format!(
+                "blob {:?}: the blob-ref-url is not an upload of this record",
+                reference.name
+            ))
+        };
+        let token = token_of_url(state, &reference.url).ok_or_else(unknown)?;
+        let stored = store
+            .blob_for_upload(crate::crypto::token_hash(&token))
+            .await?
+            .filter(|stored| {
+                stored.record_id == access.record.id && stored.application_id == Some(access.call.application.id)
+            })
+            .filter(|stored| stored.upload_expires_at.is_some_and(|expires_at| access.now < expires_at))
+            .ok_or_else(unknown)?;
+        let hash = match (&stored.hash, stored.complete) {
+            (Some(hash), true) => hash.clone(),
+            _ => {
+                return Err(PlatformError::InvalidThing(format!(
+                    "blob {:?} is not complete: send the last chunk with x-hv-blob-complete: 1",
+                    reference.name
+                )));
+            }
+        };
+        check_hash(&reference.name, reference.hash.as_ref(), &hash)?;
+        blobs.push(blob_ref(&reference.name, &reference.content_type, stored.length, &hash, stored.id));
+    }
+    Ok(blobs)
+}
+
+fn check_hash(name: &str, sent: Option<&BlobHash>, computed: &[u8]) -> Result<(), PlatformError> {
+    match sent {
+        Some(sent)
+            if sent.algorithm.eq_ignore_ascii_case(BLOB_HASH_ALGORITHM)
+                && sent.value.trim() != encode_base64(computed) =>
+        {
+            Err(PlatformError::InvalidThing(format!("blob {name:?}: the hash sent does not match the content")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn blob_ref(name: &str, content_type: &str, length: u64, hash: &[u8], blob_id: BlobId) -> BlobRef {
+    BlobRef {
+        name: name.to_owned(),
+        content_type: content_type.to_owned(),
+        content_length: length,
+        hash: Some(BlobHash {
+            algorithm: BLOB_HASH_ALGORITHM.to_owned(),
+            block_size: BLOB_CHUNK_BYTES,
+            value: encode_base64(hash),
+        }),
+        blob_id,
+    }
 }

@@ -285,3 +285,116 @@ pub fn offline(session_token: &str, person_id: haven_domain::ids::PersonId) -> S
         "<auth-token>{session_token}</auth-token><offline-person-info><offline-person-id>{person_id}</offline-person-id></offline-person-info>"
     )
 }
+
+/// Opens an account in the US instance for another person (their own record), with no
+/// authorization yet.
+pub async fn open_account(harness: &Harness, email: &str, given_name: &str) -> haven_domain::account::NewAccount {
+    use haven_domain::account::{AccountRequest, NewAccountIds};
+    let topology = Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap();
+    let account = haven_domain::account::open_account(
+        AccountRequest {
+            email: haven_domain::person::EmailAddress::parse(email).unwrap(),
+            given_name: given_name.to_owned(),
+            family_name: "Test".to_owned(),
+            birth_date: time::macros::date!(1990 - 05 - 17),
+            country: haven_domain::country::CountryCode::parse("US").unwrap(),
+        },
+        &topology,
+        &InstanceId::parse("1").unwrap(),
+        NewAccountIds {
+            person_id: haven_domain::ids::PersonId::from_uuid(uuid::Uuid::new_v4()),
+            record_id: haven_domain::ids::RecordId::from_uuid(uuid::Uuid::new_v4()),
+        },
+        harness.clock.now(),
+    )
+    .unwrap();
+    harness.store.create_person(&account.person).await.unwrap();
+    harness.store.create_record(&account.record, &account.custodian).await.unwrap();
+    account
+}
+
+/// Authorizes `application_id` on a person's record now: online with every permission,
+/// offline (reading) if asked.
+pub async fn grant(
+    harness: &Harness,
+    application_id: ApplicationId,
+    person_id: haven_domain::ids::PersonId,
+    record_id: haven_domain::ids::RecordId,
+    offline: bool,
+) {
+    harness
+        .store
+        .put_authorization(&haven_domain::authorization::AppAuthorization {
+            person_id,
+            record_id,
+            application_id,
+            online: Some(all_types(haven_domain::auth_rules::Permissions::ALL)),
+            offline: offline.then(|| all_types(haven_domain::auth_rules::Permissions::READ)),
+            granted_at: harness.clock.now(),
+            expires_at: None,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+}
+
+/// Withdraws the person's authorization of the harness's application on the record now.
+pub async fn revoke(harness: &Harness, person_id: haven_domain::ids::PersonId, record_id: haven_domain::ids::RecordId) {
+    let mut authorization =
+        harness.store.authorization(person_id, record_id, harness.app_id).await.unwrap().expect("an authorization");
+    authorization.revoked_at = Some(harness.clock.now());
+    harness.store.put_authorization(&authorization).await.unwrap();
+}
+
+/// Issues the person a user token (`token`) for the harness's application, with `record_id`
+/// selected.
+pub async fn issue_user_token(
+    harness: &Harness,
+    person_id: haven_domain::ids::PersonId,
+    record_id: haven_domain::ids::RecordId,
+    token: &str,
+) {
+    let now = harness.clock.now();
+    harness
+        .store
+        .create_user_token(&haven_domain::session::UserToken {
+            token_hash: haven_domain::session::TokenHash(sha2::Sha256::digest(token.as_bytes()).into()),
+            person_id,
+            application_id: harness.app_id,
+            selected_record_id: Some(record_id),
+            created_at: now,
+            expires_at: now + haven_domain::session::USER_TOKEN_LIFETIME,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+}
+
+/// Registers another application: a copy of the harness's with a new id, a name, method
+/// groups and (for a child) its master.
+pub async fn register_application(
+    harness: &Harness,
+    name: &str,
+    method_groups: &[MethodGroup],
+    master_id: Option<ApplicationId>,
+) -> ApplicationId {
+    let mut application = harness.store.application(harness.app_id).await.unwrap().expect("the harness's application");
+    application.id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
+    application.name = name.to_owned();
+    application.method_groups = method_groups.iter().copied().collect();
+    application.master_id = master_id;
+    harness.store.put_application(&application).await.unwrap();
+    application.id
+}
+
+/// The inner XML of a successful answer's `wc:info` (empty when there is none).
+pub fn info_of(text: &str) -> String {
+    let response = parse_response(text).unwrap();
+    assert_eq!(response.status, StatusCode::OK, "{text}");
+    response.info.map(|info| info.inner_xml.to_owned()).unwrap_or_default()
+}
+
+/// The inside of `<auth-session>` for a call by the application alone.
+pub fn application_only(session_token: &str) -> String {
+    format!("<auth-token>{session_token}</auth-token>")
+}

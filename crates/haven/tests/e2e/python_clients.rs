@@ -1,7 +1,8 @@
 //! Two independent HealthVault clients from PyPI, python-healthvault 0.1.5 and pyhealthvault
 //! 1.0 (Python 2.7), against a real deployment: an application registered with a key pair
-//! made here, a person and consent from `haven dev grant`, and the drivers in
-//! `tests/python/` running each client's flow and printing one JSON line per step.
+//! made here, a person and consent from `haven dev grant`, weights put into the person's
+//! record with the Rust SDK, and the drivers in `tests/python/` running each client's flow
+//! and printing one JSON line per step.
 //!
 //! `scripts/python-clients` installs the clients into `target/python-clients/`. Without
 //! them or without Python 2.7 the tests are skipped, saying why, except under CI, where
@@ -11,10 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use haven::certificate;
-use haven_domain::ids::ApplicationId;
+use haven_domain::ids::{ApplicationId, RecordId};
+use haven_domain::thing::{CommonData, ThingDraft, ThingFlags};
+use haven_domain::thing_type::{HEIGHT, WEIGHT};
+use haven_sdk::{ApplicationCredentials, CallAs, Connection};
 use haven_testkit::{Deployment, InstanceSpec};
 use openssl::rsa::Rsa;
 use serde_json::Value;
+use time::{Duration, OffsetDateTime};
 
 use crate::support::{haven, run, text};
 
@@ -106,6 +111,51 @@ struct DriverInputs {
 struct Setup {
     deployment: Deployment,
     inputs: DriverInputs,
+    /// The application's private key and certificate, for the Rust SDK.
+    credentials: ApplicationCredentials,
+}
+
+impl Setup {
+    /// A Rust SDK connection to the US Platform as the application.
+    fn connection(&self) -> Connection {
+        let platform_url = url::Url::parse(&self.deployment.instance("1").platform_url).unwrap();
+        Connection::new(platform_url, self.credentials.clone()).unwrap()
+    }
+
+    /// Puts weights into the person's record through the Rust SDK, online (the person's
+    /// offline grant only reads), `days` from now each (negative for the past).
+    async fn put_weights(&self, weights: &[(i64, &str)]) {
+        let now = OffsetDateTime::now_utc();
+        let drafts = weights
+            .iter()
+            .map(|(days, kg)| {
+                let when = now + Duration::days(*days);
+                let data_xml = format!(
+                    "<weight><when><date><y>{}</y><m>{}</m><d>{}</d></date><time><h>{}</h><m>{}</m></time></when><value><kg>{kg}</kg></value></weight>",
+                    when.year(),
+                    u8::from(when.month()),
+                    when.day(),
+                    when.hour(),
+                    when.minute()
+                );
+                let draft = ThingDraft {
+                    type_id: WEIGHT,
+                    flags: ThingFlags::default(),
+                    data_xml,
+                    common: CommonData::default(),
+                    blobs: Vec::new(),
+                };
+                (None, draft)
+            })
+            .collect();
+        let record_id = RecordId::parse(&self.inputs.record_id).unwrap();
+        let keys = self
+            .connection()
+            .put_things(&CallAs::Online(self.inputs.wctoken.clone()), record_id, drafts)
+            .await
+            .unwrap();
+        assert_eq!(keys.len(), weights.len());
+    }
 }
 
 async fn set_up() -> Setup {
@@ -119,6 +169,9 @@ async fn set_up() -> Setup {
     let key_directory = deployment.directory().join("python-app");
     certificate::write_files(&key_pair, &key_directory).unwrap();
     let certificate_path = key_directory.join("certificate.pem");
+    let credentials =
+        ApplicationCredentials::from_pem_file(application_id, key_directory.join("private-key.pem"), &certificate_path)
+            .unwrap();
     let registered = run(&[
         "app",
         "register",
@@ -183,7 +236,7 @@ async fn set_up() -> Setup {
         person_id: field("person-id"),
         record_id: field("record-id"),
     };
-    Setup { deployment, inputs }
+    Setup { deployment, inputs, credentials }
 }
 
 /// The step of this name (and, for GetPersonInfo, avenue) among a driver's lines.
@@ -194,6 +247,14 @@ fn step<'a>(steps: &'a [Value], name: &str, avenue: Option<&str>) -> &'a Value {
         .unwrap_or_else(|| panic!("no {name} {avenue:?} step in {steps:#?}"))
 }
 
+/// The GetThings step of pyhealthvault's flow for this avenue and stage.
+fn get_things_step<'a>(steps: &'a [Value], avenue: &str, stage: &str) -> &'a Value {
+    steps
+        .iter()
+        .find(|step| step["step"] == "GetThings" && step["avenue"] == avenue && step["stage"] == stage)
+        .unwrap_or_else(|| panic!("no GetThings {avenue} {stage} step in {steps:#?}"))
+}
+
 fn assert_person_info(person_info: &Value, inputs: &DriverInputs) {
     assert_eq!(person_info["person_id"], inputs.person_id.as_str(), "{person_info}");
     assert_eq!(person_info["selected_record_id"], inputs.record_id.as_str(), "{person_info}");
@@ -202,9 +263,11 @@ fn assert_person_info(person_info: &Value, inputs: &DriverInputs) {
 }
 
 #[tokio::test]
-async fn python_healthvault_starts_a_session_and_reads_the_person() {
+async fn python_healthvault_reads_weights_and_keeps_an_alternate_id() {
     let Some(clients) = python_clients() else { return };
     let setup = set_up().await;
+    // The driver asks for weights from 30 days ago to a day ahead.
+    setup.put_weights(&[(-60, "80.5"), (-5, "71.5"), (-2, "72"), (10, "60.25")]).await;
     let steps = clients.run_driver("python-healthvault", "python_healthvault_flow.py", &setup.inputs);
 
     let session = step(&steps, "CreateAuthenticatedSessionToken", None);
@@ -213,13 +276,27 @@ async fn python_healthvault_starts_a_session_and_reads_the_person() {
     let person_info = step(&steps, "GetPersonInfo", Some("online"));
     assert_person_info(person_info, &setup.inputs);
     assert_eq!(person_info["library_record_id"], setup.inputs.record_id.as_str());
-    assert_eq!(steps.len(), 2, "{steps:#?}");
+
+    let weights = step(&steps, "GetThings", None);
+    assert_eq!((weights["from_days_ago"].as_i64(), weights["to_days_ahead"].as_i64()), (Some(30), Some(1)));
+    let kilograms: Vec<f64> =
+        weights["weights"].as_array().unwrap().iter().map(|weight| weight["kg"].as_f64().unwrap()).collect();
+    assert_eq!(kilograms, vec![72.0, 71.5], "only the weights inside the range, newest first: {weights}");
+
+    let alternate_id = "python-healthvault-e2e-0001";
+    assert_eq!(step(&steps, "AssociateAlternateId", None)["alternate_id"], alternate_id);
+    assert_eq!(step(&steps, "GetAlternateIds", None)["alternate_ids"], serde_json::json!([alternate_id]));
+    let disassociated = step(&steps, "DisassociateAlternateId", None);
+    assert_eq!(disassociated["alternate_id"], alternate_id);
+    assert_eq!(disassociated["remaining"], serde_json::json!([]), "{disassociated}");
+    assert_eq!(steps.len(), 6, "{steps:#?}");
 }
 
 #[tokio::test]
-async fn pyhealthvault_reads_the_person_online_and_offline_and_the_topology() {
+async fn pyhealthvault_reads_writes_and_removes_things_online_and_offline() {
     let Some(clients) = python_clients() else { return };
     let setup = set_up().await;
+    setup.put_weights(&[(-3, "70"), (-1, "69.5")]).await;
     let steps = clients.run_driver("pyhealthvault", "pyhealthvault_flow.py", &setup.inputs);
 
     let session = step(&steps, "CreateAuthenticatedSessionToken", None);
@@ -228,6 +305,14 @@ async fn pyhealthvault_reads_the_person_online_and_offline_and_the_topology() {
     assert_eq!(session["has_shared_secret"], true);
     assert_person_info(step(&steps, "GetPersonInfo", Some("online")), &setup.inputs);
     assert_person_info(step(&steps, "GetPersonInfo", Some("offline")), &setup.inputs);
+
+    // The two weights, read online and offline.
+    let weight_type = WEIGHT.to_string();
+    for avenue in ["online", "offline"] {
+        let things = get_things_step(&steps, avenue, "before")["things"].as_array().unwrap();
+        assert_eq!(things.len(), 2, "{avenue}: {things:?}");
+        assert!(things.iter().all(|thing| thing["type_id"] == weight_type.as_str()), "{avenue}: {things:?}");
+    }
 
     let definition = step(&steps, "GetServiceDefinition", None);
     let us = setup.deployment.instance("1");
@@ -249,8 +334,57 @@ async fn pyhealthvault_reads_the_person_online_and_offline_and_the_topology() {
         .collect();
     assert_eq!(definition["instances"], Value::Array(expected), "{definition}");
     let methods = definition["methods"].as_array().unwrap();
-    for method in ["CreateAuthenticatedSessionToken", "GetPersonInfo", "GetServiceDefinition"] {
+    for method in [
+        "CreateAuthenticatedSessionToken",
+        "GetPersonInfo",
+        "GetServiceDefinition",
+        "GetThings",
+        "PutThings",
+        "RemoveThings",
+        "QueryPermissions",
+        "GetAuthorizedPeople",
+        "GetApplicationInfo",
+        "GetThingType",
+    ] {
         assert!(methods.iter().any(|listed| listed == method), "{method} is listed: {definition}");
     }
-    assert_eq!(steps.len(), 4, "{steps:#?}");
+
+    // The Height pyhealthvault wrote comes back, then is gone once removed.
+    let put = step(&steps, "PutThings", None);
+    let height_id = put["thing_id"].as_str().unwrap();
+    assert!(put["version_stamp"].as_str().is_some_and(|stamp| !stamp.is_empty()), "{put}");
+    let after_put = get_things_step(&steps, "online", "after-put")["things"].as_array().unwrap();
+    assert_eq!(after_put.len(), 1, "{after_put:?}");
+    assert_eq!(after_put[0]["thing_id"], height_id);
+    assert_eq!(after_put[0]["version_stamp"], put["version_stamp"]);
+    assert_eq!(step(&steps, "RemoveThings", None)["thing_ids"], serde_json::json!([height_id]));
+    let after_remove = get_things_step(&steps, "online", "after-remove")["things"].as_array().unwrap();
+    assert!(after_remove.is_empty(), "{after_remove:?}");
+
+    let people = step(&steps, "GetAuthorizedPeople", None)["people"].as_array().unwrap();
+    assert_eq!(
+        people,
+        &vec![serde_json::json!({"person_id": setup.inputs.person_id, "record_ids": [setup.inputs.record_id]})]
+    );
+
+    let application = step(&steps, "GetApplicationInfo", None);
+    assert_eq!(application["id"], setup.inputs.app_id.as_str(), "{application}");
+    assert_eq!(application["name"], "Python clients", "{application}");
+    assert_eq!(application["action_url"], "http://127.0.0.1:9/healthvault/action", "{application}");
+    let vitals = serde_json::json!([WEIGHT.to_string(), HEIGHT.to_string()]);
+    assert_eq!(application["online_rules"][0]["permissions"], 15, "{application}");
+    assert_eq!(application["online_rules"][0]["type_ids"], vitals, "{application}");
+    assert_eq!(application["offline_rules"][0]["permissions"], 1, "{application}");
+
+    // Read, update, create and delete online (15); read offline (1), per the registration.
+    let permissions = step(&steps, "QueryPermissions", None)["permissions"].as_array().unwrap();
+    assert_eq!(permissions.len(), 2, "{permissions:?}");
+    for permission in permissions {
+        assert_eq!(
+            (permission["online"].as_i64(), permission["offline"].as_i64()),
+            (Some(15), Some(1)),
+            "{permission}"
+        );
+    }
+    assert_eq!(steps.len(), 13, "{steps:#?}");
 }

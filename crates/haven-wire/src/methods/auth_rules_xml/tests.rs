@@ -50,7 +50,8 @@ fn writes_the_schema_order_and_reads_it_back() {
     )));
     assert!(xml.contains(concat!(
         r#"<rule name="everything" is-incr="true" is-optional="true"><display-flags>3</display-flags>"#,
-        "<permission>All</permission><target-set></target-set><exception-set><date-range>",
+        "<permission>Read</permission><permission>Update</permission><permission>Create</permission>",
+        "<permission>Delete</permission><target-set></target-set><exception-set><date-range>",
         "<date-min>2020-01-01T00:00:00</date-min><date-max>2020-12-31T23:59:59.500</date-max></date-range>",
         "<type-id>ca3c57f4-f4c1-4e15-be67-0a3caf5414ed</type-id></exception-set></rule>",
     )));

@@ -1,0 +1,38 @@
+//! BeginPutBlob (v1): an upload URL for a blob of the call's record.
+
+use haven_domain::blob::{BLOB_CHUNK_BYTES, BLOB_HASH_ALGORITHM, BLOB_UPLOAD_TOKEN_LIFETIME, MAX_BLOB_BYTES};
+use haven_domain::ids::BlobId;
+use haven_store::NewBlob;
+use haven_wire::methods::begin_put_blob::BeginPutBlobResponse;
+use haven_wire::{Request, Response};
+
+use crate::AppState;
+use crate::auth::AuthenticatedCall;
+use crate::blobs::blob_url;
+use crate::crypto::new_token;
+use crate::error::PlatformError;
+use crate::record_access::RecordAccess;
+
+pub(crate) async fn handle(
+    state: &AppState,
+    request: &Request<'_>,
+    call: &AuthenticatedCall,
+) -> Result<Response, PlatformError> {
+    let access = RecordAccess::resolve(state, request, call).await?;
+    let (token, token_hash) = new_token()?;
+    let blob = NewBlob {
+        id: BlobId::from_uuid(uuid::Uuid::new_v4()),
+        record_id: access.record.id,
+        application_id: Some(call.application.id),
+        created_at: access.now,
+    };
+    state.platform.store.begin_blob(&blob, token_hash, access.now + BLOB_UPLOAD_TOKEN_LIFETIME).await?;
+    let response = BeginPutBlobResponse {
+        blob_ref_url: blob_url(state, &token)?,
+        chunk_size: BLOB_CHUNK_BYTES,
+        max_blob_size: MAX_BLOB_BYTES,
+        hash_algorithm: BLOB_HASH_ALGORITHM.to_owned(),
+        hash_block_size: BLOB_CHUNK_BYTES,
+    };
+    Ok(Response::ok(response.to_info()))
+}
