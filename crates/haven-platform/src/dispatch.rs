@@ -1,6 +1,6 @@
 //! Reading the envelope and dispatching on method name and version.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -13,6 +13,7 @@ use crate::error::PlatformError;
 
 use crate::AppState;
 use crate::methods;
+use crate::service_definition::MAX_REQUEST_BYTES;
 
 /// A method version this Platform answers, and the method groups that let an application
 /// call it (any one of them suffices; none listed means every application may).
@@ -82,15 +83,38 @@ pub(crate) const METHODS: &[MethodVersion] = &[
     method("SetApplicationSettings", 1, DATA),
 ];
 
+/// The request body, at most [`MAX_REQUEST_BYTES`] after decompression; anything longer
+/// answers REQUEST_TOO_LONG (in the XML, with HTTP 200, as clients expect) rather than a
+/// bare HTTP 413.
+async fn read_body(body: Body) -> Result<Bytes, Response> {
+    match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
+        Ok(bytes) => Ok(bytes),
+        Err(error) => {
+            let too_long =
+                std::error::Error::source(&error).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            if too_long {
+                Err(Response::error(
+                    StatusCode::REQUEST_TOO_LONG,
+                    format!("a request may have at most {MAX_REQUEST_BYTES} bytes once decompressed"),
+                ))
+            } else {
+                Err(Response::error(StatusCode::INVALID_XML, format!("the request body could not be read: {error}")))
+            }
+        }
+    }
+}
+
 /// `POST /platform/wildcat.ashx`. Always HTTP 200; the outcome is in `<status><code>`.
 /// Logs the method, version, status and duration of every request; never its content.
-pub(crate) async fn wildcat(State(state): State<AppState>, body: Bytes) -> impl IntoResponse {
+pub(crate) async fn wildcat(State(state): State<AppState>, body: Body) -> impl IntoResponse {
     let started = std::time::Instant::now();
     let mut method = String::from("(unparsed)");
     let mut version = 0;
-    let response = match std::str::from_utf8(&body) {
-        Err(_) => Response::error(StatusCode::INVALID_XML, "the request body is not UTF-8 text"),
-        Ok(text) => match parse_request(text.trim_start_matches('\u{feff}')) {
+    let body = read_body(body).await;
+    let response = match body.as_deref().map(std::str::from_utf8) {
+        Err(response) => response.clone(),
+        Ok(Err(_)) => Response::error(StatusCode::INVALID_XML, "the request body is not UTF-8 text"),
+        Ok(Ok(text)) => match parse_request(text.trim_start_matches('\u{feff}')) {
             Err(error) => Response::error(error.status_code(), error.to_string()),
             Ok(request) => {
                 method = request.method().chars().take(64).collect();

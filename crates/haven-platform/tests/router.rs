@@ -80,3 +80,26 @@ async fn a_body_that_is_not_text_is_invalid_xml() {
     let response = parse_response(&body).unwrap();
     assert_eq!(response.status, StatusCode::INVALID_XML);
 }
+
+#[tokio::test]
+async fn oversized_requests_answer_request_too_long() {
+    let directory = tempfile::tempdir().unwrap();
+    let padding = "x".repeat(haven_platform::MAX_REQUEST_BYTES + 1);
+    let oversized = REQUEST.replace("<msg-ttl>", &format!("<!--{padding}--><msg-ttl>"));
+    let body =
+        call(platform(&directory).await, Request::post("/platform/wildcat.ashx").body(Body::from(oversized)).unwrap())
+            .await;
+    assert_eq!(parse_response(&body).unwrap().status, StatusCode::REQUEST_TOO_LONG, "{}", &body[..body.len().min(300)]);
+
+    // A small gzip body that inflates past the limit is refused the same way.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&vec![b' '; haven_platform::MAX_REQUEST_BYTES + 1024]).unwrap();
+    let bomb = encoder.finish().unwrap();
+    assert!(bomb.len() < 100_000);
+    let request = Request::post("/platform/wildcat.ashx")
+        .header(header::CONTENT_ENCODING, "gzip")
+        .body(Body::from(bomb))
+        .unwrap();
+    let body = call(platform(&directory).await, request).await;
+    assert_eq!(parse_response(&body).unwrap().status, StatusCode::REQUEST_TOO_LONG, "{body}");
+}
