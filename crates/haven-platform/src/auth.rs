@@ -113,7 +113,7 @@ async fn person_access(
     auth_session: &AuthSession,
     now: time::OffsetDateTime,
 ) -> Result<Option<PersonAccess>, PlatformError> {
-    if let Some(user_token) = &auth_session.user_auth_token {
+    let (person_id, avenue, selected_record_id) = if let Some(user_token) = &auth_session.user_auth_token {
         let token =
             store.user_token(token_hash(user_token)).await?.filter(|token| token.is_active_at(now)).ok_or_else(
                 || {
@@ -125,16 +125,29 @@ async fn person_access(
         if token.application_id != application.id {
             return Err(PlatformError::AccessDenied("the user token was issued to another application".to_owned()));
         }
-        let person = store.person(token.person_id).await?.ok_or(PlatformError::InvalidPerson)?;
-        return Ok(Some(PersonAccess {
-            person,
-            avenue: AccessAvenue::Online,
-            selected_record_id: token.selected_record_id,
-        }));
+        (token.person_id, AccessAvenue::Online, token.selected_record_id)
+    } else if let Some(person_id) = auth_session.offline_person_id {
+        (person_id, AccessAvenue::Offline, None)
+    } else {
+        return Ok(None);
+    };
+    // A person is only reachable through an authorization in force for this avenue. An
+    // unknown person answers the same as one who never authorized the application, so
+    // applications cannot probe which people exist.
+    let not_authorized = || {
+        PlatformError::AccessDenied(format!(
+            "the person has not authorized this application for {} access",
+            avenue.as_str().to_lowercase()
+        ))
+    };
+    let authorized = store
+        .authorizations_of_person(person_id, application.id)
+        .await?
+        .iter()
+        .any(|authorization| authorization.is_active_at(now) && authorization.granted(avenue).is_some());
+    if !authorized {
+        return Err(not_authorized());
     }
-    if let Some(person_id) = auth_session.offline_person_id {
-        let person = store.person(person_id).await?.ok_or(PlatformError::InvalidPerson)?;
-        return Ok(Some(PersonAccess { person, avenue: AccessAvenue::Offline, selected_record_id: None }));
-    }
-    Ok(None)
+    let person = store.person(person_id).await?.ok_or_else(not_authorized)?;
+    Ok(Some(PersonAccess { person, avenue, selected_record_id }))
 }

@@ -66,20 +66,19 @@ async fn authorized_records_are_those_asked_for_that_the_person_authorized() {
     let answer = GetAuthorizedRecordsResponse::parse_info_xml(&info_of(&text)).unwrap();
     assert_eq!(answer.records.iter().map(|record| record.id).collect::<Vec<_>>(), vec![account.record.id]);
 
-    // Ana granted no offline access: an offline call finds nothing, without an error.
+    // Ana granted no offline access: offline, she cannot be reached at all.
     let offline_auth = offline(&session.token, account.person.id);
     let (status, text) = harness.post(call("GetAuthorizedRecords", 1, &offline_auth, SECRET, &info, |body| body)).await;
-    assert_eq!(status, StatusCode::OK, "{text}");
-    assert!(GetAuthorizedRecordsResponse::parse_info_xml(&info_of(&text)).unwrap().records.is_empty());
+    assert_eq!(status, StatusCode::ACCESS_DENIED, "{text}");
 
-    // Bruno did; and once he revokes, his record is skipped too.
+    // Bruno did; and once he revokes, he can no longer be reached offline.
     let bruno = offline(&session.token, other.person.id);
     let (_, text) = harness.post(call("GetAuthorizedRecords", 1, &bruno, SECRET, &info, |body| body)).await;
     let answer = GetAuthorizedRecordsResponse::parse_info_xml(&info_of(&text)).unwrap();
     assert_eq!(answer.records.iter().map(|record| record.id).collect::<Vec<_>>(), vec![other.record.id]);
     revoke(&harness, other.person.id, other.record.id).await;
-    let (_, text) = harness.post(call("GetAuthorizedRecords", 1, &bruno, SECRET, &info, |body| body)).await;
-    assert!(GetAuthorizedRecordsResponse::parse_info_xml(&info_of(&text)).unwrap().records.is_empty());
+    let (status, text) = harness.post(call("GetAuthorizedRecords", 1, &bruno, SECRET, &info, |body| body)).await;
+    assert_eq!(status, StatusCode::ACCESS_DENIED, "{text}");
 
     // The method needs a person.
     let app_only = application_only(&session.token);

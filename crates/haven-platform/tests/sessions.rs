@@ -126,7 +126,8 @@ async fn get_person_info_online_and_offline() {
     );
     assert_eq!(
         harness.post(call("GetPersonInfo", 1, &stranger, secret, "<info/>", |body| body)).await.0,
-        StatusCode::INVALID_PERSON
+        StatusCode::ACCESS_DENIED,
+        "an unknown person answers like one who never authorized the application"
     );
 
     let forged =

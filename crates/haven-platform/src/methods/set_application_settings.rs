@@ -24,8 +24,15 @@ pub(crate) async fn handle(
     let now = state.platform.clock.now();
     if let Some(record_id) = parameters.selected_record_id {
         let authorization = store.authorization(access.person.id, record_id, call.application.id).await?;
-        let authorized =
-            authorized_records(state, &call.application, &access.person, authorization.as_slice(), None, now).await?;
+        let authorized = authorized_records(
+            state,
+            &call.application,
+            &access.person,
+            authorization.as_slice(),
+            Some(access.avenue),
+            now,
+        )
+        .await?;
         if authorized.is_empty() {
             return Err(PlatformError::AccessDenied(format!(
                 "selected-record-id {record_id} is not a record the person has authorized this application on"

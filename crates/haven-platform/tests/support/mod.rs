@@ -42,22 +42,16 @@ pub struct Harness {
 }
 
 pub async fn harness() -> Harness {
+    harness_with_key(generate_key()).await
+}
+
+/// A harness whose application's certificate is over `key`, for tests that build many
+/// harnesses and generate their keys once.
+pub async fn harness_with_key(key: PKey<Private>) -> Harness {
     let directory = tempfile::tempdir().unwrap();
     let store = SqlStore::open(&StoreConfig::sqlite(directory.path().join("haven.db"))).await.unwrap();
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "WildcatApp-test").unwrap();
-    let name = name.build();
-    let mut builder = X509::builder().unwrap();
-    builder.set_subject_name(&name).unwrap();
-    builder.set_issuer_name(&name).unwrap();
-    builder.set_pubkey(&key).unwrap();
-    builder.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
-    builder.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
-    builder.sign(&key, MessageDigest::sha256()).unwrap();
-    let certificate = builder.build();
-    let digest: [u8; 20] = certificate.digest(MessageDigest::sha1()).unwrap().as_ref().try_into().unwrap();
-    let thumbprint = Thumbprint::from_sha1(&digest);
+    let certificate = self_signed_certificate(&key, "WildcatApp-test");
+    let thumbprint = thumbprint_of(&certificate);
     let app_id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
     store
         .put_application(&Application {
@@ -101,25 +95,24 @@ impl Harness {
     }
 
     pub fn sign(&self, content: &str) -> String {
-        let mut signer = Signer::new(MessageDigest::sha1(), &self.key).unwrap();
-        signer.update(content.as_bytes()).unwrap();
-        // python-healthvault wraps base64 at 76 characters; so do we, to prove it is accepted.
-        let encoded = STANDARD.encode(signer.sign_to_vec().unwrap());
-        encoded.as_bytes().chunks(76).map(|chunk| std::str::from_utf8(chunk).unwrap()).collect::<Vec<_>>().join("\n")
+        sign_with(&self.key, content)
     }
 
     pub fn cast_v1(&self, secret: &[u8], content_override: Option<&str>) -> String {
-        let app_id = self.app_id;
-        let content = format!(
-            r#"<content><app-id>{app_id}</app-id><shared-secret><hmac-alg algName="HMACSHA1">{}</hmac-alg></shared-secret></content>"#,
-            STANDARD.encode(secret)
-        );
-        let signature = self.sign(&content);
-        let sent = content_override.unwrap_or(&content);
-        format!(
-            r#"<wc-request:request xmlns:wc-request="urn:com.microsoft.wc.request"><header><method>CreateAuthenticatedSessionToken</method><method-version>1</method-version><app-id>{app_id}</app-id><language>en</language><country>US</country><msg-time>2008-06-21T03:13:50.750-04:00</msg-time><msg-ttl>36000</msg-ttl><version>0.1.5</version></header><info><auth-info><app-id>{app_id}</app-id><credential><appserver><sig digestMethod="SHA1" sigMethod="RSA-SHA1" thumbprint="{}">{signature}</sig>{sent}</appserver></credential></auth-info></info></wc-request:request>"#,
-            self.thumbprint
-        )
+        cast_v1_request(&self.credentials(), secret, content_override)
+    }
+
+    /// The harness's application as `AppCredentials`.
+    pub fn credentials(&self) -> AppCredentials {
+        AppCredentials { app_id: self.app_id, key: self.key.clone(), thumbprint: self.thumbprint.clone() }
+    }
+
+    /// Starts a CAST v1 session for `application` with the client-chosen `secret`.
+    pub async fn session_as(&self, application: &AppCredentials, secret: &[u8]) -> SessionTokenResponse {
+        let (status, text) = self.post(cast_v1_request(application, secret, None)).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let info = parse_response(&text).unwrap().info.unwrap();
+        SessionTokenResponse::parse_info_xml(1, info.inner_xml).unwrap()
     }
 
     pub fn cast_v2(&self, signing_time: &str) -> String {
@@ -179,7 +172,9 @@ pub fn record_call(
     signed_call(method, version, Some(record_id), auth_session, secret, info, |body| body)
 }
 
-fn signed_call(
+/// Any call within a session, about one record when `record_id` is given, signed with
+/// `secret`; `tamper` edits the finished envelope.
+pub fn signed_call(
     method: &str,
     version: u32,
     record_id: Option<&str>,
@@ -397,4 +392,203 @@ pub fn info_of(text: &str) -> String {
 /// The inside of `<auth-session>` for a call by the application alone.
 pub fn application_only(session_token: &str) -> String {
     format!("<auth-token>{session_token}</auth-token>")
+}
+
+/// An application's identity as a client holds it: its id, its certificate's private key and
+/// the certificate's thumbprint.
+#[derive(Debug, Clone)]
+pub struct AppCredentials {
+    pub app_id: ApplicationId,
+    pub key: PKey<Private>,
+    pub thumbprint: String,
+}
+
+/// A fresh RSA key for an application certificate.
+pub fn generate_key() -> PKey<Private> {
+    PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap()
+}
+
+/// A self-signed certificate over `key`, valid for 30 days from today.
+pub fn self_signed_certificate(key: &PKey<Private>, common_name: &str) -> X509 {
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", common_name).unwrap();
+    let name = name.build();
+    let mut builder = X509::builder().unwrap();
+    builder.set_subject_name(&name).unwrap();
+    builder.set_issuer_name(&name).unwrap();
+    builder.set_pubkey(key).unwrap();
+    builder.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+    builder.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
+    builder.sign(key, MessageDigest::sha256()).unwrap();
+    builder.build()
+}
+
+/// The SHA-1 thumbprint of a certificate.
+pub fn thumbprint_of(certificate: &X509) -> Thumbprint {
+    let digest: [u8; 20] = certificate.digest(MessageDigest::sha1()).unwrap().as_ref().try_into().unwrap();
+    Thumbprint::from_sha1(&digest)
+}
+
+/// RSA-SHA1 over `content`, base64 wrapped at 76 characters as python-healthvault does.
+pub fn sign_with(key: &PKey<Private>, content: &str) -> String {
+    let mut signer = Signer::new(MessageDigest::sha1(), key).unwrap();
+    signer.update(content.as_bytes()).unwrap();
+    // python-healthvault wraps base64 at 76 characters; so do we, to prove it is accepted.
+    let encoded = STANDARD.encode(signer.sign_to_vec().unwrap());
+    encoded.as_bytes().chunks(76).map(|chunk| std::str::from_utf8(chunk).unwrap()).collect::<Vec<_>>().join("\n")
+}
+
+/// A CAST v1 request for `application`, signed with its key; `content_override` replaces the
+/// signed `<content>` in what is sent.
+pub fn cast_v1_request(application: &AppCredentials, secret: &[u8], content_override: Option<&str>) -> String {
+    let app_id = application.app_id;
+    let content = format!(
+        r#"<content><app-id>{app_id}</app-id><shared-secret><hmac-alg algName="HMACSHA1">{}</hmac-alg></shared-secret></content>"#,
+        STANDARD.encode(secret)
+    );
+    let signature = sign_with(&application.key, &content);
+    let sent = content_override.unwrap_or(&content);
+    format!(
+        r#"<wc-request:request xmlns:wc-request="urn:com.microsoft.wc.request"><header><method>CreateAuthenticatedSessionToken</method><method-version>1</method-version><app-id>{app_id}</app-id><language>en</language><country>US</country><msg-time>2008-06-21T03:13:50.750-04:00</msg-time><msg-ttl>36000</msg-ttl><version>0.1.5</version></header><info><auth-info><app-id>{app_id}</app-id><credential><appserver><sig digestMethod="SHA1" sigMethod="RSA-SHA1" thumbprint="{}">{signature}</sig>{sent}</appserver></credential></auth-info></info></wc-request:request>"#,
+        application.thumbprint
+    )
+}
+
+/// Registers another application with a certificate of its own over `key`: a copy of the
+/// harness's registration (rules, method groups, instances) under a new id and name.
+pub async fn register_application_with_key(harness: &Harness, name: &str, key: PKey<Private>) -> AppCredentials {
+    let certificate = self_signed_certificate(&key, name);
+    let thumbprint = thumbprint_of(&certificate);
+    let mut application = harness.store.application(harness.app_id).await.unwrap().expect("the harness's application");
+    application.id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
+    application.name = name.to_owned();
+    application.certificates =
+        vec![AppCertificate { thumbprint: thumbprint.clone(), der: certificate.to_der().unwrap() }];
+    application.master_id = None;
+    harness.store.put_application(&application).await.unwrap();
+    AppCredentials { app_id: application.id, key, thumbprint: thumbprint.to_string() }
+}
+
+/// One rule giving `permissions` on the listed thing types only.
+pub fn types_rule(
+    permissions: haven_domain::auth_rules::Permissions,
+    type_ids: &[haven_domain::ids::ThingTypeId],
+) -> haven_domain::auth_rules::RuleSet {
+    haven_domain::auth_rules::RuleSet {
+        rules: vec![haven_domain::auth_rules::AuthRule {
+            name: "some-types".to_owned(),
+            reason: String::new(),
+            is_optional: false,
+            is_incremental: false,
+            display_flags: 0,
+            permissions,
+            target_sets: vec![haven_domain::auth_rules::TargetSet {
+                type_ids: type_ids.iter().copied().collect(),
+                date_ranges: Vec::new(),
+            }],
+            exception_sets: Vec::new(),
+        }],
+    }
+}
+
+/// Replaces the rules an application declares for online and offline access.
+pub async fn declare_rules(
+    harness: &Harness,
+    application_id: ApplicationId,
+    online: haven_domain::auth_rules::RuleSet,
+    offline: haven_domain::auth_rules::RuleSet,
+) {
+    let mut application = harness.store.application(application_id).await.unwrap().expect("a registered application");
+    application.online_rules = online;
+    application.offline_rules = offline;
+    harness.store.put_application(&application).await.unwrap();
+}
+
+/// Puts the person's authorization of `application_id` on the record now, with the rules
+/// given for each avenue (`None`: that avenue is not granted), replacing any earlier one.
+pub async fn grant_rules(
+    harness: &Harness,
+    application_id: ApplicationId,
+    person_id: haven_domain::ids::PersonId,
+    record_id: haven_domain::ids::RecordId,
+    online: Option<haven_domain::auth_rules::RuleSet>,
+    offline: Option<haven_domain::auth_rules::RuleSet>,
+) {
+    harness
+        .store
+        .put_authorization(&haven_domain::authorization::AppAuthorization {
+            person_id,
+            record_id,
+            application_id,
+            online,
+            offline,
+            granted_at: harness.clock.now(),
+            expires_at: None,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+}
+
+/// Creates another record with `custodian` as its custodian (say, their child's), with no
+/// authorization of any application.
+pub async fn add_record(
+    harness: &Harness,
+    custodian: haven_domain::ids::PersonId,
+    display_name: &str,
+) -> haven_domain::ids::RecordId {
+    let now = harness.clock.now();
+    let record = haven_domain::record::Record {
+        id: haven_domain::ids::RecordId::from_uuid(uuid::Uuid::new_v4()),
+        display_name: display_name.to_owned(),
+        state: haven_domain::record::RecordState::Active,
+        max_size_bytes: haven_domain::record::DEFAULT_RECORD_QUOTA_BYTES,
+        size_bytes: 0,
+        location_country: Some(haven_domain::country::CountryCode::parse("US").unwrap()),
+        created_at: now,
+        latest_operation_sequence: 0,
+    };
+    let member = haven_domain::record::RecordMember {
+        record_id: record.id,
+        person_id: custodian,
+        is_custodian: true,
+        relationship: haven_domain::record::Relationship::CHILD,
+        granted_at: now,
+        expires_at: None,
+    };
+    harness.store.create_record(&record, &member).await.unwrap();
+    record.id
+}
+
+/// Writes a thing into a record as the person does in the Shell (no application), straight
+/// to the store; returns its key.
+pub async fn seed_thing(
+    harness: &Harness,
+    person_id: haven_domain::ids::PersonId,
+    record_id: haven_domain::ids::RecordId,
+    type_id: haven_domain::ids::ThingTypeId,
+    data_xml: &str,
+) -> haven_domain::thing::ThingKey {
+    use haven_domain::thing::{AccessAvenue, Audit, AuditAction, CommonData, Thing, ThingDraft, ThingFlags, ThingKey};
+    use haven_store::ThingStore;
+    let key = ThingKey {
+        id: haven_domain::ids::ThingId::from_uuid(uuid::Uuid::new_v4()),
+        version: haven_domain::ids::VersionStamp::from_uuid(uuid::Uuid::new_v4()),
+    };
+    let draft = ThingDraft {
+        type_id,
+        flags: ThingFlags::default(),
+        data_xml: data_xml.to_owned(),
+        common: CommonData::default(),
+        blobs: Vec::new(),
+    };
+    let audit = Audit {
+        timestamp: harness.clock.now(),
+        application_id: None,
+        person_id: Some(person_id),
+        access_avenue: AccessAvenue::Online,
+        action: AuditAction::Created,
+    };
+    let thing = Thing::create(record_id, key, draft, audit).unwrap();
+    harness.store.write_things(record_id, &[haven_store::ThingChange::Create(thing)]).await.unwrap()[0]
 }
