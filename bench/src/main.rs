@@ -1,6 +1,11 @@
-//! Haven's benchmarks. `store` measures the store's raw ceiling on this machine, so later
-//! benchmarks of the API can report their throughput as a fraction of it.
+//! Haven's benchmarks. `store` measures the store's raw ceiling on this machine; `api`
+//! measures the Platform API through the full HTTP stack and reports its throughput as a
+//! fraction of that ceiling, measured in the same run.
 
+mod api;
+mod closed_loop;
+mod engine;
+mod plan;
 mod report;
 mod store;
 
@@ -18,12 +23,17 @@ struct Cli {
 enum Command {
     /// The store's raw ceiling: things put per second (1 and 100 per transaction) and typed
     /// queries per second, on SQLite and PostgreSQL.
-    Store(store::StoreOptions),
+    Store(plan::CommonOptions),
+    /// The Platform API through HTTP with haven-sdk clients: PutThings (1 and 100 things per
+    /// request) and GetThings, closed-loop and at a fixed offered rate, beside the store's
+    /// ceiling measured in the same run.
+    Api(api::ApiOptions),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Store(options) => store::run(options).await,
+        Command::Api(options) => api::run(options).await,
     }
 }

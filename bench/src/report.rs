@@ -7,12 +7,14 @@ use std::time::Duration;
 /// What a measurement does, once per operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workload {
-    /// Writes new weights, this many per `write_things` call (one transaction).
+    /// Writes new weights, this many per operation: one `write_things` call, or one
+    /// PutThings request (each one transaction).
     Put {
         /// Things written in each transaction.
         things_per_transaction: usize,
     },
-    /// Asks a record for its latest weights (a typed query with a limit).
+    /// Asks a record for its latest weights (a typed query with a limit, or a GetThings
+    /// request with that `max`).
     Query {
         /// The query's limit: things read per query.
         limit: u32,
@@ -91,7 +93,7 @@ impl Measurement {
     }
 
     /// The figure later reports quote: things/s for puts, queries/s for queries.
-    fn headline(&self) -> String {
+    pub fn headline(&self) -> String {
         match self.workload {
             Workload::Put { .. } => format!("{} things/s", format_count(self.things_per_second())),
             Workload::Query { .. } => format!("{} queries/s", format_count(self.operations_per_second())),
@@ -132,10 +134,10 @@ pub fn format_milliseconds(latency: Option<Duration>) -> String {
 /// The table of measurements, one row each, columns aligned.
 pub fn render_table(measurements: &[Measurement]) -> String {
     let header = ["engine", "measurement", "concurrency", "ops/s", "things/s", "p50 ms", "p99 ms"];
-    let rows: Vec<[String; 7]> = measurements
+    let rows: Vec<Vec<String>> = measurements
         .iter()
         .map(|measurement| {
-            [
+            vec![
                 measurement.engine.to_owned(),
                 measurement.workload.label(),
                 measurement.concurrency.to_string(),
@@ -146,21 +148,25 @@ pub fn render_table(measurements: &[Measurement]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
+    render_columns(&header, &rows, 2)
+}
+
+/// A plain-text table with a rule under the header. The first `text_columns` columns are
+/// text, read left to right; the others are numbers and line up on the right.
+pub fn render_columns(header: &[&str], rows: &[Vec<String>], text_columns: usize) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|cell| cell.chars().count()).collect();
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let render_row = |cells: [&str; 7]| {
+    let render_row = |cells: &[&str]| {
         let mut line = String::new();
-        for (column, (cell, width)) in cells.iter().zip(widths).enumerate() {
+        for (column, (cell, &width)) in cells.iter().zip(&widths).enumerate() {
             if column > 0 {
                 line.push_str("  ");
             }
-            // The engine and measurement are text, read left to right; numbers line up
-            // on the right.
-            if column < 2 {
+            if column < text_columns {
                 line.push_str(&format!("{cell:<width$}"));
             } else {
                 line.push_str(&format!("{cell:>width$}"));
@@ -170,10 +176,10 @@ pub fn render_table(measurements: &[Measurement]) -> String {
     };
     let mut table = render_row(header);
     table.push('\n');
-    table.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
-    for row in &rows {
+    table.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)));
+    for row in rows {
         table.push('\n');
-        table.push_str(&render_row(row.each_ref().map(String::as_str)));
+        table.push_str(&render_row(&row.iter().map(String::as_str).collect::<Vec<_>>()));
     }
     table
 }
@@ -209,6 +215,13 @@ pub fn ceiling_line(engine: &str, measurements: &[Measurement]) -> Option<String
 /// Prints the whole report: facts, table, ceiling lines and notes (such as skipped
 /// engines).
 pub fn print(title: &str, facts: &[(String, String)], measurements: &[Measurement], notes: &[String]) {
+    print_facts(title, facts);
+    print_store_table(measurements);
+    print_notes(notes);
+}
+
+/// Prints the title and the facts about the run, labels aligned.
+pub fn print_facts(title: &str, facts: &[(String, String)]) {
     println!("{title}");
     println!();
     let label_width = facts.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
@@ -216,22 +229,30 @@ pub fn print(title: &str, facts: &[(String, String)], measurements: &[Measuremen
         println!("{:<label_width$}  {value}", format!("{label}:"), label_width = label_width + 1);
     }
     println!();
+}
+
+/// Prints the table of store measurements, what its columns count and the ceiling lines.
+pub fn print_store_table(measurements: &[Measurement]) {
     if measurements.is_empty() {
         println!("nothing was measured");
-    } else {
-        println!("{}", render_table(measurements));
-        println!();
-        println!("ops/s counts transactions for puts and queries for queries; things/s counts things written or read.");
-        println!("p50 and p99 are the latency of one operation (one transaction or one query).");
-        println!();
-        let mut engines: Vec<&str> = measurements.iter().map(|measurement| measurement.engine).collect();
-        engines.dedup();
-        for engine in engines {
-            if let Some(line) = ceiling_line(engine, measurements) {
-                println!("{line}");
-            }
+        return;
+    }
+    println!("{}", render_table(measurements));
+    println!();
+    println!("ops/s counts transactions for puts and queries for queries; things/s counts things written or read.");
+    println!("p50 and p99 are the latency of one operation (one transaction or one query).");
+    println!();
+    let mut engines: Vec<&str> = measurements.iter().map(|measurement| measurement.engine).collect();
+    engines.dedup();
+    for engine in engines {
+        if let Some(line) = ceiling_line(engine, measurements) {
+            println!("{line}");
         }
     }
+}
+
+/// Prints notes (such as skipped or failed engines) after a blank line, if there are any.
+pub fn print_notes(notes: &[String]) {
     if !notes.is_empty() {
         println!();
         for note in notes {

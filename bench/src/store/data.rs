@@ -18,7 +18,7 @@ use super::{BATCH_SIZE, LATEST_MEASUREMENT, PRELOADED_OTHERS, PRELOADED_WEIGHTS,
 use crate::report;
 
 /// Adds a person and `count` records they are custodian of.
-pub(super) async fn create_records(store: &SqlStore, count: usize) -> Result<(PersonId, Vec<RecordId>)> {
+pub async fn create_records(store: &SqlStore, count: usize) -> Result<(PersonId, Vec<RecordId>)> {
     let now = OffsetDateTime::now_utc();
     let person = Person {
         id: PersonId::from_uuid(Uuid::new_v4()),
@@ -59,7 +59,7 @@ pub(super) async fn create_records(store: &SqlStore, count: usize) -> Result<(Pe
 
 /// Fills each record with weights, heights and blood pressures, interleaved in time,
 /// written in batches; records load concurrently.
-pub(super) async fn preload(store: &SqlStore, person_id: PersonId, record_ids: &[RecordId]) -> Result<()> {
+pub async fn preload(store: &SqlStore, person_id: PersonId, record_ids: &[RecordId]) -> Result<()> {
     let mut loaders = JoinSet::new();
     for &record_id in record_ids {
         let store = store.clone();
@@ -85,7 +85,7 @@ pub(super) async fn preload(store: &SqlStore, person_id: PersonId, record_ids: &
 }
 
 /// The first version of a new thing, written now by the record's custodian in the Shell.
-pub(super) fn new_thing(record_id: RecordId, person_id: PersonId, draft: ThingDraft) -> Result<Thing> {
+pub fn new_thing(record_id: RecordId, person_id: PersonId, draft: ThingDraft) -> Result<Thing> {
     let key = ThingKey { id: ThingId::from_uuid(Uuid::new_v4()), version: VersionStamp::from_uuid(Uuid::new_v4()) };
     let audit = Audit {
         timestamp: OffsetDateTime::now_utc(),
@@ -98,12 +98,12 @@ pub(super) fn new_thing(record_id: RecordId, person_id: PersonId, draft: ThingDr
 }
 
 /// When the `index`th measurement was taken: 37 minutes before the one before it.
-pub(super) fn measured_at(index: u64) -> PrimitiveDateTime {
+pub fn measured_at(index: u64) -> PrimitiveDateTime {
     let minutes = i64::try_from(index).unwrap_or(i64::MAX / 60).saturating_mul(37);
     LATEST_MEASUREMENT.saturating_sub(time::Duration::minutes(minutes))
 }
 
-pub(super) fn when_xml(when: PrimitiveDateTime) -> String {
+pub fn when_xml(when: PrimitiveDateTime) -> String {
     format!(
         "<when><date><y>{}</y><m>{}</m><d>{}</d></date><time><h>{}</h><m>{}</m></time></when>",
         when.year(),
@@ -116,7 +116,7 @@ pub(super) fn when_xml(when: PrimitiveDateTime) -> String {
 
 /// A weight as a connected bathroom scale sends it: kilograms, the pounds it showed, and
 /// the scale's own id for the reading.
-pub(super) fn weight_draft(index: u64) -> ThingDraft {
+pub fn weight_draft(index: u64) -> ThingDraft {
     let kilograms = 65.0 + (index * 7 % 100) as f64 / 10.0;
     let pounds = kilograms * 2.204_622_6;
     ThingDraft {
@@ -136,7 +136,7 @@ pub(super) fn weight_draft(index: u64) -> ThingDraft {
     }
 }
 
-pub(super) fn height_draft(index: u64) -> ThingDraft {
+pub fn height_draft(index: u64) -> ThingDraft {
     let when = measured_at(index);
     ThingDraft {
         type_id: HEIGHT,
@@ -153,7 +153,7 @@ pub(super) fn height_draft(index: u64) -> ThingDraft {
     }
 }
 
-pub(super) fn blood_pressure_draft(index: u64) -> ThingDraft {
+pub fn blood_pressure_draft(index: u64) -> ThingDraft {
     ThingDraft {
         type_id: BLOOD_PRESSURE,
         flags: ThingFlags::default(),
@@ -170,7 +170,7 @@ pub(super) fn blood_pressure_draft(index: u64) -> ThingDraft {
 }
 
 /// What the puts write and what the queries read.
-pub(super) fn data_description() -> Result<String> {
+pub fn data_description() -> Result<String> {
     let sample = new_thing(RecordId::from_uuid(Uuid::nil()), PersonId::from_uuid(Uuid::nil()), weight_draft(1))?;
     Ok(format!(
         "puts write weights of {} bytes each (XML and common data); queries ask for the latest {QUERY_LIMIT} weights of a record holding {} weights and {} heights and blood pressures",
