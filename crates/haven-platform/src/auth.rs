@@ -6,6 +6,7 @@
 //! malformed times (python-healthvault puts the month in the minutes).
 
 use haven_domain::application::Application;
+use haven_domain::authorization::AppAuthorization;
 use haven_domain::ids::RecordId;
 use haven_domain::person::Person;
 use haven_domain::session::{AppSession, HmacAlgorithm};
@@ -45,6 +46,16 @@ pub(crate) struct PersonAccess {
     pub(crate) avenue: AccessAvenue,
     /// The record the person selected for the application (online calls).
     pub(crate) selected_record_id: Option<RecordId>,
+    /// The person's authorizations of the application in force for this avenue, one per
+    /// record (loaded once here; methods read them instead of asking the store again).
+    pub(crate) authorizations: Vec<AppAuthorization>,
+}
+
+impl PersonAccess {
+    /// The authorization in force on `record_id`, if any.
+    pub(crate) fn authorization(&self, record_id: RecordId) -> Option<&AppAuthorization> {
+        self.authorizations.iter().find(|authorization| authorization.record_id == record_id)
+    }
 }
 
 /// Checks the session, signatures and time of a call that carries `<auth-session>`.
@@ -140,14 +151,11 @@ async fn person_access(
             avenue.as_str().to_lowercase()
         ))
     };
-    let authorized = store
-        .authorizations_of_person(person_id, application.id)
-        .await?
-        .iter()
-        .any(|authorization| authorization.is_active_at(now) && authorization.granted(avenue).is_some());
-    if !authorized {
+    let mut authorizations = store.authorizations_of_person(person_id, application.id).await?;
+    authorizations.retain(|authorization| authorization.is_active_at(now) && authorization.granted(avenue).is_some());
+    if authorizations.is_empty() {
         return Err(not_authorized());
     }
     let person = store.person(person_id).await?.ok_or_else(not_authorized)?;
-    Ok(Some(PersonAccess { person, avenue, selected_record_id }))
+    Ok(Some(PersonAccess { person, avenue, selected_record_id, authorizations }))
 }

@@ -2,7 +2,6 @@
 //! application on for the avenue of the call (online grants for online calls, offline
 //! grants for offline calls).
 
-use haven_store::Store;
 use haven_wire::methods::get_person_info::GetPersonInfoRequest;
 use haven_wire::{Request, Response};
 
@@ -24,11 +23,10 @@ pub(crate) async fn handle(
                 .to_owned(),
         )
     })?;
-    let store: &dyn Store = state.platform.store.as_ref();
     let now = state.platform.clock.now();
-    let authorizations = store.authorizations_of_person(access.person.id, call.application.id).await?;
     let records =
-        authorized_records(state, &call.application, &access.person, &authorizations, Some(access.avenue), now).await?;
+        authorized_records(state, &call.application, &access.person, &access.authorizations, Some(access.avenue), now)
+            .await?;
     if records.is_empty() {
         return Err(PlatformError::AccessDenied(format!(
             "the person has not authorized this application for {} access to any record",

@@ -23,7 +23,7 @@ pub(crate) async fn handle(
     let store: &dyn Store = state.platform.store.as_ref();
     let now = state.platform.clock.now();
     if let Some(record_id) = parameters.selected_record_id {
-        let authorization = store.authorization(access.person.id, record_id, call.application.id).await?;
+        let authorization = access.authorization(record_id).cloned();
         let authorized = authorized_records(
             state,
             &call.application,
