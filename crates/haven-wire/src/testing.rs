@@ -90,10 +90,31 @@ const XML_NAMESPACE_XSD: &str = r#"<?xml version="1.0"?>
 </xs:schema>
 "#;
 
+/// A stand-in for the XML Signature schema that `thing.xsd` imports: `ds:Signature` with any
+/// content. Haven writes no signatures, so nothing is lost by not checking their inside.
+const XMLDSIG_XSD: &str = r#"<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://www.w3.org/2000/09/xmldsig#"
+           elementFormDefault="qualified">
+  <xs:element name="Signature">
+    <xs:complexType>
+      <xs:sequence><xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
+      <xs:anyAttribute processContents="skip"/>
+    </xs:complexType>
+  </xs:element>
+</xs:schema>
+"#;
+
+/// The import `vocab.xsd` lacks: it uses `xml:lang` without importing the `xml:` namespace,
+/// which .NET's schema compiler let pass and libxml2 refuses.
+const XML_NAMESPACE_IMPORT: &str =
+    r#"<import namespace="http://www.w3.org/XML/1998/namespace" schemaLocation="xml.xsd" />"#;
+
 /// The `xmllint` program (Debian package `libxml2-utils`) with the wire schemas.
 ///
-/// The schemas are linked into a temporary folder beside an `xml.xsd`, so their relative
-/// imports (`types.xsd`, `xml.xsd`) resolve.
+/// The schemas are linked into a temporary folder beside stand-ins for the two W3C schemas
+/// they import but the reference docs do not include (`xml.xsd`, `xmldsig-core-schema.xsd`),
+/// with a copy of `vocab.xsd` that imports the `xml:` namespace it uses, so every published
+/// schema compiles.
 #[derive(Debug)]
 pub(crate) struct Xmllint {
     schemas: tempfile::TempDir,
@@ -112,13 +133,27 @@ impl Xmllint {
         let schemas = tempfile::tempdir().expect("creating a folder for the schemas");
         for entry in std::fs::read_dir(docs.xsd_dir()).expect("listing reference/xsd") {
             let source = entry.expect("listing reference/xsd").path();
-            if source.extension().is_some_and(|extension| extension == "xsd") {
-                let target = schemas.path().join(source.file_name().expect("a file name"));
-                link_or_copy(&source, &target);
+            let file_name = source.file_name().expect("a file name");
+            if source.extension().is_some_and(|extension| extension == "xsd") && file_name != "vocab.xsd" {
+                link_or_copy(&source, &schemas.path().join(file_name));
             }
         }
+        let vocabulary = docs.read("reference/xsd/vocab.xsd");
+        let types_import = r#"schemaLocation="types.xsd" />"#;
+        assert!(vocabulary.contains(types_import), "vocab.xsd no longer imports types.xsd as expected");
+        let patched = vocabulary.replacen(types_import, &format!("{types_import}\n    {XML_NAMESPACE_IMPORT}"), 1);
+        std::fs::write(schemas.path().join("vocab.xsd"), patched).expect("writing vocab.xsd");
         std::fs::write(schemas.path().join("xml.xsd"), XML_NAMESPACE_XSD).expect("writing xml.xsd");
+        std::fs::write(schemas.path().join("xmldsig-core-schema.xsd"), XMLDSIG_XSD)
+            .expect("writing the xmldsig stand-in");
         Some(Self { schemas })
+    }
+
+    /// The reference docs and xmllint together, or `None` (after saying why `test` is
+    /// skipped) if either is missing.
+    pub(crate) fn for_test(test: &str) -> Option<Self> {
+        let docs = ReferenceDocs::locate(test)?;
+        Self::locate(test, &docs)
     }
 
     /// Validates `document` against the schema file `schema` (e.g.

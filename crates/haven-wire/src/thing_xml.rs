@@ -26,8 +26,6 @@ mod write;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
-pub(crate) mod schemas;
-#[cfg(test)]
 mod tests;
 
 use haven_domain::ids::{InvalidId, ThingId, VersionStamp};

@@ -265,6 +265,4 @@ fn localized(parent: Node<'_, '_>, name: &'static str) -> Option<String> {
 }
 
 #[cfg(test)]
-pub(crate) mod schemas;
-#[cfg(test)]
 mod tests;

@@ -99,7 +99,7 @@ mod tests {
     use super::*;
     use crate::request::parse_request;
     use crate::response::{Response, parse_response, response_schema_name};
-    use crate::thing_xml::schemas::ThingSchemas;
+    use crate::testing::Xmllint;
     use haven_domain::ids::{ThingId, VersionStamp};
     use haven_domain::thing_type::HEIGHT;
 
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn response_validates_against_the_xsd() {
-        let Some(schemas) = ThingSchemas::locate("PutThings XSD validation") else {
+        let Some(schemas) = Xmllint::for_test("PutThings XSD validation") else {
             return;
         };
         let info = keys().to_response_info();

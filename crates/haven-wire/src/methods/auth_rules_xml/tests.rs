@@ -3,7 +3,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::methods::get_application_info::ApplicationInfo;
-use crate::methods::get_application_info::schemas::ApplicationSchemas;
+use crate::testing::Xmllint;
 
 fn rules() -> RuleSet {
     RuleSet {
@@ -127,7 +127,7 @@ fn bad_rules_are_named() {
 /// writes them.
 #[test]
 fn written_rules_validate_against_the_xsd() {
-    let Some(schemas) = ApplicationSchemas::locate("auth rules XSD validation") else {
+    let Some(schemas) = Xmllint::for_test("auth rules XSD validation") else {
         return;
     };
     let inner = format!(

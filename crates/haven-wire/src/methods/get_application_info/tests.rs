@@ -3,10 +3,10 @@ use haven_domain::auth_rules::{AuthRule, Permissions, TargetSet};
 use haven_domain::thing_type::{HEIGHT, WEIGHT};
 use time::macros::datetime;
 
-use super::schemas::ApplicationSchemas;
 use super::*;
 use crate::request::parse_request;
 use crate::response::{Response, parse_response, response_schema_name};
+use crate::testing::Xmllint;
 
 fn rule(name: &str, permissions: Permissions, optional: bool) -> AuthRule {
     AuthRule {
@@ -86,7 +86,7 @@ fn round_trips_in_the_get_application_info_schema() {
 
 #[test]
 fn responses_validate_against_the_xsd() {
-    let Some(schemas) = ApplicationSchemas::locate("GetApplicationInfo XSD validation") else {
+    let Some(schemas) = Xmllint::for_test("GetApplicationInfo XSD validation") else {
         return;
     };
     let minimal = ApplicationInfo {

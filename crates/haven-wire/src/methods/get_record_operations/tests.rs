@@ -5,7 +5,7 @@ use time::macros::datetime;
 use super::*;
 use crate::request::parse_request;
 use crate::response::{Response, parse_response, response_schema_name};
-use crate::thing_xml::schemas::ThingSchemas;
+use crate::testing::Xmllint;
 
 fn key(id: &str, version: &str) -> ThingKey {
     ThingKey { id: ThingId::parse(id).unwrap(), version: VersionStamp::parse(version).unwrap() }
@@ -138,7 +138,7 @@ fn bad_answers_are_named() {
 
 #[test]
 fn responses_validate_against_the_xsd() {
-    let Some(schemas) = ThingSchemas::locate("GetRecordOperations XSD validation") else {
+    let Some(schemas) = Xmllint::for_test("GetRecordOperations XSD validation") else {
         return;
     };
     let with_end_date = GetRecordOperationsResponse {

@@ -7,8 +7,8 @@ use time::macros::datetime;
 use super::super::*;
 use crate::response::{Response, parse_response};
 use crate::testing::ReferenceDocs;
+use crate::testing::Xmllint;
 use crate::thing_xml::fixtures::{names, output, weight};
-use crate::thing_xml::schemas::ThingSchemas;
 use crate::thing_xml::{BlobData, ThingSections};
 
 const SAMPLES: &str = "wire-samples/dotnetstandard-sdk-unittest-samples";
@@ -41,7 +41,7 @@ fn respond(version: u32, groups: &[GroupResponse<'_>]) -> crate::response::Respo
 
 #[test]
 fn written_answers_validate_against_the_xsds() {
-    let Some(schemas) = ThingSchemas::locate("GetThings XSD validation") else {
+    let Some(schemas) = Xmllint::for_test("GetThings XSD validation") else {
         return;
     };
     let things = [weight(14), weight(12)];
