@@ -9,7 +9,7 @@ use haven_domain::application::Application;
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::ids::RecordId;
 use haven_domain::person::Person;
-use haven_domain::session::{AppSession, HmacAlgorithm};
+use haven_domain::session::{AppSession, HmacAlgorithm, UserToken};
 use haven_domain::thing::AccessAvenue;
 use haven_store::Store;
 use haven_wire::Request;
@@ -66,7 +66,15 @@ pub(crate) async fn authenticate(
 ) -> Result<AuthenticatedCall, PlatformError> {
     let store: &dyn Store = state.platform.store.as_ref();
     let now = state.platform.clock.now();
-    let session = store.app_session(token_hash(&auth_session.auth_token)).await?.ok_or(PlatformError::InvalidToken)?;
+    // The session and the user token are independent lookups: fetch them side by side.
+    let user_token = async {
+        match &auth_session.user_auth_token {
+            Some(user_token) => store.user_token(token_hash(user_token)).await,
+            None => Ok(None),
+        }
+    };
+    let (session, user_token) = tokio::join!(store.app_session(token_hash(&auth_session.auth_token)), user_token);
+    let session = session?.ok_or(PlatformError::InvalidToken)?;
     if !session.is_active_at(now) {
         return Err(PlatformError::SessionExpired);
     }
@@ -113,7 +121,7 @@ pub(crate) async fn authenticate(
         .application(session.application_id)
         .await?
         .ok_or(PlatformError::UnknownApplication(session.application_id))?;
-    let person = person_access(store, &application, auth_session, now).await?;
+    let person = person_access(store, &application, auth_session, user_token?, now).await?;
     Ok(AuthenticatedCall { application, session, person })
 }
 
@@ -122,17 +130,15 @@ async fn person_access(
     store: &dyn Store,
     application: &Application,
     auth_session: &AuthSession,
+    user_token: Option<UserToken>,
     now: time::OffsetDateTime,
 ) -> Result<Option<PersonAccess>, PlatformError> {
-    let (person_id, avenue, selected_record_id) = if let Some(user_token) = &auth_session.user_auth_token {
-        let token =
-            store.user_token(token_hash(user_token)).await?.filter(|token| token.is_active_at(now)).ok_or_else(
-                || {
-                    PlatformError::CredentialTokenExpired(
-                        "the user token has expired or was signed out; sign in again".to_owned(),
-                    )
-                },
-            )?;
+    let (person_id, avenue, selected_record_id) = if auth_session.user_auth_token.is_some() {
+        let token = user_token.filter(|token| token.is_active_at(now)).ok_or_else(|| {
+            PlatformError::CredentialTokenExpired(
+                "the user token has expired or was signed out; sign in again".to_owned(),
+            )
+        })?;
         if token.application_id != application.id {
             return Err(PlatformError::AccessDenied("the user token was issued to another application".to_owned()));
         }
@@ -151,11 +157,14 @@ async fn person_access(
             avenue.as_str().to_lowercase()
         ))
     };
-    let mut authorizations = store.authorizations_of_person(person_id, application.id).await?;
+    // Two independent lookups: run them side by side to spare one round trip of latency.
+    let (authorizations, person) =
+        tokio::join!(store.authorizations_of_person(person_id, application.id), store.person(person_id));
+    let mut authorizations = authorizations?;
     authorizations.retain(|authorization| authorization.is_active_at(now) && authorization.granted(avenue).is_some());
     if authorizations.is_empty() {
         return Err(not_authorized());
     }
-    let person = store.person(person_id).await?.ok_or_else(not_authorized)?;
+    let person = person?.ok_or_else(not_authorized)?;
     Ok(Some(PersonAccess { person, avenue, selected_record_id, authorizations }))
 }

@@ -34,7 +34,13 @@ pub(crate) async fn open(config: &PostgresConfig) -> Result<PgPool, StoreError> 
         connection.close().await?;
         options = options.options([("search_path", schema.as_str())]);
     }
-    let pool = PgPoolOptions::new().max_connections(config.max_connections.max(1)).connect_with(options).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(config.max_connections.max(1))
+        // A ping before every checkout doubles the round trips of short calls; a broken
+        // connection shows as the call's own error instead, and the pool replaces it.
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }

@@ -36,7 +36,7 @@ pub(crate) async fn handle(
     for group in &parameters.groups {
         matches_per_group.push(select(store, &access, group).await?);
     }
-    let names = names(store, matches_per_group.iter().flat_map(|(things, _)| things.iter())).await?;
+    let names = names(store, &access, matches_per_group.iter().flat_map(|(things, _)| things.iter())).await?;
     let mut responses: Vec<GroupResponse<'_>> = Vec::with_capacity(parameters.groups.len());
     for (group, (things, filtered)) in parameters.groups.iter().zip(&matches_per_group) {
         let full = group.max_full.unwrap_or(MAX_FULL_THINGS_PER_GROUP).min(MAX_FULL_THINGS_PER_GROUP) as usize;
@@ -126,10 +126,18 @@ async fn versions(
         .collect())
 }
 
-/// Names of the applications and persons the things' audits mention.
-async fn names(store: &dyn Store, things: impl Iterator<Item = &Thing>) -> Result<ThingNameTable, PlatformError> {
+/// The names of the applications and people in the things' audits. The calling application
+/// and person are already loaded, and most audits name them, so they seed the table.
+async fn names(
+    store: &dyn Store,
+    access: &RecordAccess<'_>,
+    things: impl Iterator<Item = &Thing>,
+) -> Result<ThingNameTable, PlatformError> {
     let mut table =
         ThingNameTable { applications: HashMap::new(), persons: HashMap::new(), shell_application_id: None };
+    let application = &access.call.application;
+    table.applications.insert(application.id, application.name.clone());
+    table.persons.insert(access.person.person.id, access.person.person.full_name());
     for thing in things {
         for audit in [&thing.created, &thing.updated] {
             if let Some(application_id) = audit.application_id
