@@ -21,5 +21,7 @@ ensure_packages() {
 # What building Haven needs: OpenSSL headers (application certificates, S/MIME) found by
 # pkg-config, and a C compiler for the bundled SQLite.
 BUILD_PACKAGES=(pkg-config libssl-dev gcc)
-# What the tests need in addition: xmllint validates our XML against the HealthVault schemas.
-TEST_PACKAGES=(libxml2-utils)
+# What the tests need in addition: xmllint validates our XML against the HealthVault schemas;
+# Chromium (driven by playwright-core, never a downloaded browser) and Node.js with npm run the Shell's
+# browser tests.
+TEST_PACKAGES=(libxml2-utils chromium nodejs)

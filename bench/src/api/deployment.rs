@@ -93,6 +93,7 @@ impl BenchApplication {
             supported_instances: [InstanceId::parse(INSTANCE)?].into_iter().collect(),
             master_id: None,
             is_soda: false,
+            soda_secret: None,
             created_at: OffsetDateTime::now_utc(),
         };
         let credentials =

@@ -133,6 +133,7 @@ pub fn weight_draft(index: u64) -> ThingDraft {
             ..CommonData::default()
         },
         blobs: Vec::new(),
+        updated_end_date: None,
     }
 }
 
@@ -150,6 +151,7 @@ pub fn height_draft(index: u64) -> ThingDraft {
         ),
         common: CommonData::default(),
         blobs: Vec::new(),
+        updated_end_date: None,
     }
 }
 
@@ -166,6 +168,7 @@ pub fn blood_pressure_draft(index: u64) -> ThingDraft {
         ),
         common: CommonData { source: Some("cuff".to_owned()), ..CommonData::default() },
         blobs: Vec::new(),
+        updated_end_date: None,
     }
 }
 

@@ -179,8 +179,38 @@ pub struct Application {
     /// Whether it is a mobile/desktop (SODA) application whose children are created on
     /// devices.
     pub is_soda: bool,
+    /// The secret a SODA child (one installed copy of a SODA application, created by
+    /// NewApplicationCreationInfo) signs CreateAuthenticatedSessionToken v2 `hmacSig` with;
+    /// `None` for every other application. Kept usable, not hashed, because each sign-in is
+    /// verified with it. Absent from documents stored before SODA children existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soda_secret: Option<SodaSecret>,
     /// When it was registered.
     pub created_at: OffsetDateTime,
+}
+
+/// The HMAC key of a SODA child application, issued once by NewApplicationCreationInfo.
+/// Its `Debug` output never shows the bytes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SodaSecret(Vec<u8>);
+
+impl SodaSecret {
+    /// Wraps the secret's bytes.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    /// The secret's bytes: the HMAC key.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SodaSecret {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "SodaSecret({} bytes)", self.0.len())
+    }
 }
 
 /// Why an application registration is not acceptable.
@@ -287,6 +317,7 @@ mod tests {
             supported_instances: [InstanceId::parse("1").unwrap()].into_iter().collect(),
             master_id: None,
             is_soda: false,
+            soda_secret: None,
             created_at: datetime!(2026-01-01 0:00 UTC),
         }
     }

@@ -193,6 +193,7 @@ mod tests {
             supported_instances: [InstanceId::parse("1").unwrap()].into_iter().collect(),
             master_id: None,
             is_soda: false,
+            soda_secret: None,
             created_at: NOW,
         }
     }

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use crate::ids::{ApplicationId, PersonId, RecordId};
@@ -24,6 +25,14 @@ pub const SIGNING_TIME_TOLERANCE: Duration = Duration::hours(24);
 /// The SHA-256 of a token; what the store keeps instead of the token.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TokenHash(pub [u8; 32]);
+
+impl TokenHash {
+    /// The hash under which a token is stored: SHA-256 of its text as sent, trimmed (clients
+    /// wrap tokens in whitespace).
+    pub fn of_token(token: &str) -> Self {
+        Self(Sha256::digest(token.trim().as_bytes()).into())
+    }
+}
 
 impl fmt::Debug for TokenHash {
     // Enough to tell hashes apart in logs, not enough to matter.

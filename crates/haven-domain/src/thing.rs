@@ -2,10 +2,15 @@
 //! a delete is a version too (state Deleted); earlier versions are kept.
 
 use serde::{Deserialize, Serialize};
+use time::macros::datetime;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::ids::{ApplicationId, BlobId, PersonId, RecordId, ThingId, ThingTypeId, VersionStamp};
 use crate::thing_type::{self, ThingDataError};
+
+/// The latest `updated-end-date` a thing keeps. HealthVault clears the end date when a writer
+/// sends anything later (the .NET SDK sends `DateTime.MaxValue`, 9999-12-31T23:59:59.9999999).
+pub const LATEST_UPDATED_END_DATE: PrimitiveDateTime = datetime!(9999-12-31 0:00);
 
 /// Identifies one version of a thing (`thing-id@version-stamp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -190,7 +195,8 @@ pub struct BlobRef {
 ///
 /// Invariants: `data_xml` is valid for `type_id` (it was checked by [`Thing::create`] or
 /// [`Thing::revise`]); `eff_date` was derived from the data or the created date; `created`
-/// is the audit of the first version and is the same on every version.
+/// is the audit of the first version and is the same on every version; `updated_end_date`, when
+/// set, is at or before [`LATEST_UPDATED_END_DATE`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Thing {
     /// Thing id and this version's stamp.
@@ -206,6 +212,9 @@ pub struct Thing {
     /// When the measurement or event happened, in the wall-clock time written in the data;
     /// the created date for types without a date. Results are ordered by it, newest first.
     pub eff_date: PrimitiveDateTime,
+    /// When the thing stops being relevant (`updated-end-date`), in wall-clock time like
+    /// `eff_date`; `None` when it has no end, which counts as later than every date.
+    pub updated_end_date: Option<PrimitiveDateTime>,
     /// The first version's audit.
     pub created: Audit,
     /// This version's audit.
@@ -232,6 +241,9 @@ pub struct ThingDraft {
     pub common: CommonData,
     /// Blobs.
     pub blobs: Vec<BlobRef>,
+    /// `updated-end-date` as the writer sent it, in wall-clock time. `None` keeps the current
+    /// end date (a new thing gets none); a date after [`LATEST_UPDATED_END_DATE`] clears it.
+    pub updated_end_date: Option<PrimitiveDateTime>,
 }
 
 /// Why a write was refused before reaching the store.
@@ -266,8 +278,8 @@ pub enum ThingError {
 
 impl Thing {
     /// The first version of a new thing: validates the data for its type and derives the
-    /// effective date. `key` carries the new thing id and version stamp the caller
-    /// generated.
+    /// effective date; the draft's updated-end-date is kept unless it is one that clears.
+    /// `key` carries the new thing id and version stamp the caller generated.
     pub fn create(record_id: RecordId, key: ThingKey, draft: ThingDraft, audit: Audit) -> Result<Self, ThingError> {
         let created = Audit { action: AuditAction::Created, ..audit };
         let eff_date = effective_date(&draft, created.timestamp)?;
@@ -278,6 +290,7 @@ impl Thing {
             state: ThingState::Active,
             flags: draft.flags,
             eff_date,
+            updated_end_date: updated_end_date(draft.updated_end_date, None),
             created,
             updated: created,
             data_xml: draft.data_xml,
@@ -287,7 +300,8 @@ impl Thing {
     }
 
     /// The next version of this thing with new data. The type cannot change, and
-    /// read-only or deleted things cannot be revised.
+    /// read-only or deleted things cannot be revised. The updated-end-date stays as it was
+    /// unless the draft sends one (which sets or clears it).
     pub fn revise(&self, new_version: VersionStamp, draft: ThingDraft, audit: Audit) -> Result<Self, ThingError> {
         if draft.type_id != self.type_id {
             return Err(ThingError::TypeChanged { existing: self.type_id, requested: draft.type_id });
@@ -302,6 +316,7 @@ impl Thing {
             state: ThingState::Active,
             flags: draft.flags,
             eff_date,
+            updated_end_date: updated_end_date(draft.updated_end_date, self.updated_end_date),
             created: self.created,
             updated,
             data_xml: draft.data_xml,
@@ -344,6 +359,18 @@ impl Thing {
     }
 }
 
+/// The end date a version keeps: `current` when the writer sent none, none when it sent a date
+/// after [`LATEST_UPDATED_END_DATE`], else the date sent.
+fn updated_end_date(
+    submitted: Option<PrimitiveDateTime>,
+    current: Option<PrimitiveDateTime>,
+) -> Option<PrimitiveDateTime> {
+    match submitted {
+        None => current,
+        Some(date) => (date <= LATEST_UPDATED_END_DATE).then_some(date),
+    }
+}
+
 fn effective_date(draft: &ThingDraft, created_at: OffsetDateTime) -> Result<PrimitiveDateTime, ThingError> {
     let thing_type = thing_type::by_id(draft.type_id).ok_or(ThingError::UnknownType(draft.type_id))?;
     let validated = thing_type
@@ -369,6 +396,10 @@ pub struct ThingQuery {
     pub eff_date_min: Option<PrimitiveDateTime>,
     /// Effective date at or before.
     pub eff_date_max: Option<PrimitiveDateTime>,
+    /// Updated-end-date at or after; things without an end date match (they never end).
+    pub updated_end_date_min: Option<PrimitiveDateTime>,
+    /// Updated-end-date at or before; things without an end date do not match.
+    pub updated_end_date_max: Option<PrimitiveDateTime>,
     /// First version created at or after.
     pub created_min: Option<OffsetDateTime>,
     /// First version created at or before.
@@ -400,6 +431,8 @@ impl Default for ThingQuery {
             states: vec![ThingState::Active],
             eff_date_min: None,
             eff_date_max: None,
+            updated_end_date_min: None,
+            updated_end_date_max: None,
             created_min: None,
             created_max: None,
             updated_min: None,
@@ -440,6 +473,7 @@ mod tests {
             ),
             common: CommonData::default(),
             blobs: Vec::new(),
+            updated_end_date: None,
         }
     }
 
@@ -524,8 +558,57 @@ mod tests {
             data_xml: "<file><name>scan.pdf</name><size>1024</size></file>".to_owned(),
             common: CommonData::default(),
             blobs: Vec::new(),
+            updated_end_date: None,
         };
         let thing = Thing::create(record(), key(1), draft, audit(datetime!(2026-03-05 10:00 +02:00))).unwrap();
         assert_eq!(thing.eff_date, datetime!(2026-03-05 8:00));
+    }
+
+    #[test]
+    fn updated_end_date_is_kept_across_revisions_until_set_or_cleared() {
+        let ending = |kg, day, end| ThingDraft { updated_end_date: end, ..weight(kg, day) };
+        let first = Thing::create(
+            record(),
+            key(1),
+            ending("72.5", 4, Some(datetime!(2026-06-30 0:00))),
+            audit(datetime!(2026-03-05 10:00 UTC)),
+        )
+        .unwrap();
+        assert_eq!(first.updated_end_date, Some(datetime!(2026-06-30 0:00)));
+
+        // Sent nothing: the end date stays.
+        let kept = first.revise(key(2).version, weight("72.0", 5), audit(datetime!(2026-03-06 10:00 UTC))).unwrap();
+        assert_eq!(kept.updated_end_date, Some(datetime!(2026-06-30 0:00)));
+
+        // Sent a date: it replaces the end date; the latest date kept is 9999-12-31T00:00.
+        let moved = kept
+            .revise(
+                key(3).version,
+                ending("71.5", 6, Some(LATEST_UPDATED_END_DATE)),
+                audit(datetime!(2026-03-07 0:00 UTC)),
+            )
+            .unwrap();
+        assert_eq!(moved.updated_end_date, Some(LATEST_UPDATED_END_DATE));
+
+        // Sent a later date (the .NET SDK's DateTime.MaxValue): the end date is cleared.
+        let cleared = moved
+            .revise(
+                key(4).version,
+                ending("71.0", 7, Some(datetime!(9999-12-31 23:59:59.999_999_9))),
+                audit(datetime!(2026-03-08 0:00 UTC)),
+            )
+            .unwrap();
+        assert_eq!(cleared.updated_end_date, None);
+        let deleted = moved.delete(key(5).version, audit(datetime!(2026-03-09 0:00 UTC))).unwrap();
+        assert_eq!(deleted.updated_end_date, moved.updated_end_date, "a deletion keeps the data");
+
+        let never_set = Thing::create(
+            record(),
+            key(6),
+            ending("70", 8, Some(datetime!(9999-12-31 0:00:01))),
+            audit(datetime!(2026-03-05 10:00 UTC)),
+        )
+        .unwrap();
+        assert_eq!(never_set.updated_end_date, None);
     }
 }

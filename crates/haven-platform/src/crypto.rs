@@ -39,7 +39,7 @@ pub(crate) fn new_token() -> Result<(String, TokenHash), RandomnessError> {
 
 /// The hash under which a token is stored: SHA-256 of its text as sent (trimmed).
 pub(crate) fn token_hash(token: &str) -> TokenHash {
-    TokenHash(Sha256::digest(token.trim().as_bytes()).into())
+    TokenHash::of_token(token)
 }
 
 /// Whether `signature` is a valid RSA-SHA1 (PKCS#1 v1.5) signature of `data` by the key of

@@ -47,6 +47,10 @@ pub(crate) fn methods_callable_by(application: &Application) -> Vec<&'static str
 const DATA: &[MethodGroup] = &[MethodGroup::Basic, MethodGroup::Soda];
 /// Anonymous methods anyone may call.
 const ANYONE: &[MethodGroup] = &[];
+/// Methods of SODA applications. NewApplicationCreationInfo is anonymous, so the group only
+/// decides where it is listed (GetApplicationInfo) and refuses session calls by others; its
+/// handler refuses masters that are not SODA applications.
+const SODA: &[MethodGroup] = &[MethodGroup::Soda];
 
 const fn method(name: &'static str, version: u32, groups: &'static [MethodGroup]) -> MethodVersion {
     MethodVersion { name, version, groups }
@@ -76,6 +80,7 @@ pub(crate) const METHODS: &[MethodVersion] = &[
     method("GetThings", 3, DATA),
     method("GetUpdatedRecordsForApplication", 1, DATA),
     method("GetUpdatedRecordsForApplication", 2, DATA),
+    method("NewApplicationCreationInfo", 1, SODA),
     method("PutThings", 1, DATA),
     method("PutThings", 2, DATA),
     method("QueryPermissions", 1, DATA),
@@ -212,6 +217,9 @@ async fn respond(
             methods::create_authenticated_session_token::handle(state, request).await
         }
         ("GetServiceDefinition", 1 | 2) => Ok(methods::get_service_definition::handle(state, request)),
+        ("NewApplicationCreationInfo", 1) => {
+            methods::new_application_creation_info::handle(state, request, call.as_ref()).await
+        }
         _ if METHODS.iter().any(|known| known.name == method) => {
             Ok(Response::error(StatusCode::INVALID_METHOD, format!("{method} has no version {version} on this server")))
         }

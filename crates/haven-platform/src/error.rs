@@ -2,6 +2,7 @@
 //! with. The mapping is one exhaustive `match`, so a new variant forces a decision.
 
 use haven_domain::ids::{ApplicationId, ThingTypeId};
+use haven_domain::soda::SodaError;
 use haven_domain::thing::ThingError;
 use haven_store::StoreError;
 use haven_wire::{Response, StatusCode, WireError};
@@ -31,6 +32,17 @@ pub(crate) enum PlatformError {
     /// The ids in the header, `auth-info` and `content` disagree.
     #[error("the application ids in the request disagree")]
     MismatchedApplication,
+    /// An anonymous call names no application (`<app-id>` in the header).
+    #[error("the request names no application: put the application id in the header's <app-id>")]
+    MissingApplication,
+    /// NewApplicationCreationInfo for an application that is not a SODA master.
+    #[error("{0}")]
+    NotSodaMaster(SodaError),
+    /// A SODA child whose creation a person has not completed in the Shell yet.
+    #[error(
+        "application {0} is a SODA application instance that is not live yet: a person must first complete CREATEAPPLICATION in the Shell with its app-creation token"
+    )]
+    SodaInstancePending(ApplicationId),
     /// No certificate of the application has this thumbprint.
     #[error("application {application_id} has no certificate with thumbprint {thumbprint}")]
     UnknownCertificate {
@@ -113,9 +125,12 @@ impl PlatformError {
         let code = match self {
             Self::Wire(error) => error.status_code(),
             Self::Store(_) | Self::Randomness(_) => StatusCode::FAILED,
-            Self::UnknownApplication(_) | Self::ApplicationNotLive(_) | Self::MismatchedApplication => {
-                StatusCode::INVALID_APP
-            }
+            Self::UnknownApplication(_)
+            | Self::ApplicationNotLive(_)
+            | Self::MismatchedApplication
+            | Self::MissingApplication
+            | Self::NotSodaMaster(_)
+            | Self::SodaInstancePending(_) => StatusCode::INVALID_APP,
             Self::UnknownCertificate { .. } => StatusCode::BAD_CERT,
             Self::BadSignature(_) => StatusCode::BAD_SIG,
             Self::InvalidToken => StatusCode::INVALID_TOKEN,

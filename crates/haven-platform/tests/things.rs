@@ -5,10 +5,11 @@
 mod support;
 
 use haven_domain::thing::ThingKey;
-use haven_wire::methods::get_things::GetThingsResponse;
+use haven_wire::methods::get_things::{GetThingsResponse, ThingsGroupResult};
 use haven_wire::methods::put_things::PutThingsResponse;
 use haven_wire::{StatusCode, parse_response};
 use support::{Harness, authorize, harness, offline, online, record_call};
+use time::macros::datetime;
 
 const WEIGHT: &str = "3d34d87e-7fc1-4153-800f-f56592cb0d17";
 const SECRET: &[u8] = b"123456789";
@@ -108,4 +109,114 @@ async fn bad_writes_change_nothing() {
 
     let too_many = "<group/>".repeat(31);
     assert_eq!(get(&harness, &auth, &record, 3, &too_many).await.0, StatusCode::TOO_MANY_GROUPS_IN_QUERY);
+}
+
+/// `thing` with an `updated-end-date` (last, as thing.xsd's `Thing2` orders it).
+fn ending(thing: &str, end: &str) -> String {
+    thing.replace("</thing>", &format!("<updated-end-date>{end}</updated-end-date></thing>"))
+}
+
+/// The first group of a GetThings answer.
+fn first_group(text: &str) -> ThingsGroupResult {
+    let info = parse_response(text).unwrap().info.unwrap();
+    GetThingsResponse::parse_info_xml(info.inner_xml).unwrap().groups.remove(0)
+}
+
+/// PutThings stores a thing's updated-end-date and GetThings returns it and filters on it: an
+/// update that leaves it out keeps it, and a date after 9999-12-31T00:00:00 clears it.
+#[tokio::test]
+async fn updated_end_date_is_stored_returned_and_filtered() {
+    let harness = harness().await;
+    let session = harness.session(1).await;
+    let (account, user_token) = authorize(&harness, true).await;
+    let auth = online(&session.token, &user_token);
+    let record = account.record.id.to_string();
+
+    let things = [
+        ending(&weight_thing("70", 10), "2026-11-15T00:00:00"),
+        // Like eff-date, a wall-clock time: the offset is not applied.
+        ending(&weight_thing("71", 11), "2027-06-30T12:00:00+02:00"),
+        weight_thing("72", 12),
+    ];
+    let (status, text) = put(&harness, &auth, &record, &things.concat()).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let [ended, current, open_ended] = keys(&text)[..] else { panic!("three keys expected: {text}") };
+
+    let group = |filter: &str| {
+        format!(
+            "<group><filter><type-id>{WEIGHT}</type-id>{filter}</filter><format><section>core</section><xml/></format></group>"
+        )
+    };
+    let (status, text) = get(&harness, &auth, &record, 3, &group("")).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.contains("<updated-end-date>2027-06-30T12:00:00</updated-end-date>"), "{text}");
+    let read = first_group(&text);
+    assert_eq!(
+        read.things.iter().map(|thing| (thing.key, thing.updated_end_date)).collect::<Vec<_>>(),
+        vec![
+            (open_ended, None),
+            (current, Some(datetime!(2027-06-30 12:00))),
+            (ended, Some(datetime!(2026-11-15 0:00))),
+        ]
+    );
+
+    // Still relevant on 2026-11-21 (ends later, or never), and no longer relevant by then.
+    let ids = |text: &str| first_group(text).things.iter().map(|thing| thing.key.id).collect::<Vec<_>>();
+    let relevant = group("<updated-end-date-min>2026-11-21T00:00:00Z</updated-end-date-min>");
+    let (status, text) = get(&harness, &auth, &record, 3, &relevant).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(ids(&text), vec![open_ended.id, current.id]);
+    let ended_by = group("<updated-end-date-max>2026-11-21T00:00:00Z</updated-end-date-max>");
+    let (_, text) = get(&harness, &auth, &record, 3, &ended_by).await;
+    assert_eq!(ids(&text), vec![ended.id]);
+    let between = group(
+        "<updated-end-date-max>2027-06-30T12:00:00</updated-end-date-max><updated-end-date-min>2026-11-15T00:00:00</updated-end-date-min>",
+    );
+    let (_, text) = get(&harness, &auth, &record, 3, &between).await;
+    assert_eq!(ids(&text), vec![current.id, ended.id], "the bounds are inclusive");
+
+    // GetThings v1's `Thing` has no updated-end-date; its unprocessed keys carry it.
+    let keys_only = format!(
+        "<group max-full=\"0\"><filter><type-id>{WEIGHT}</type-id></filter><format><section>core</section></format></group>"
+    );
+    let (status, text) = get(&harness, &auth, &record, 1, &keys_only).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let unprocessed = first_group(&text).unprocessed;
+    assert_eq!(
+        unprocessed.iter().map(|key| key.updated_end_date).collect::<Vec<_>>(),
+        vec![None, Some(datetime!(2027-06-30 12:00)), Some(datetime!(2026-11-15 0:00))]
+    );
+    let (_, text) = get(&harness, &auth, &record, 1, &group("")).await;
+    assert!(!text.contains("updated-end-date"), "{text}");
+
+    // An update without an updated-end-date keeps it; the .NET SDK's DateTime.MaxValue clears it.
+    let update = |key: ThingKey, kg: &str| {
+        format!(
+            "<thing><thing-id version-stamp=\"{}\">{}</thing-id><type-id>{WEIGHT}</type-id><data-xml><weight><when><date><y>2026</y><m>11</m><d>11</d></date></when><value><kg>{kg}</kg></value></weight></data-xml></thing>",
+            key.version, key.id
+        )
+    };
+    let (status, text) = put(&harness, &auth, &record, &update(current, "70.5")).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let kept = keys(&text)[0];
+    let (_, text) = get(&harness, &auth, &record, 3, &group("")).await;
+    let read = first_group(&text);
+    let thing = read.things.iter().find(|thing| thing.key == kept).unwrap();
+    assert_eq!(thing.updated_end_date, Some(datetime!(2027-06-30 12:00)));
+
+    let (status, text) =
+        put(&harness, &auth, &record, &ending(&update(kept, "70.4"), "9999-12-31T23:59:59.9999999")).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let cleared = keys(&text)[0];
+    let (_, text) = get(&harness, &auth, &record, 3, &group("")).await;
+    let read = first_group(&text);
+    assert_eq!(read.things.iter().find(|thing| thing.key == cleared).unwrap().updated_end_date, None);
+    let (_, text) = get(&harness, &auth, &record, 3, &relevant).await;
+    assert_eq!(ids(&text), vec![open_ended.id, current.id], "a cleared end date never ends");
+    let (_, text) = get(&harness, &auth, &record, 3, &ended_by).await;
+    assert_eq!(ids(&text), vec![ended.id]);
+
+    // A date that is not one is refused.
+    let (status, _) = put(&harness, &auth, &record, &ending(&weight_thing("73", 13), "someday")).await;
+    assert_eq!(status, StatusCode::INVALID_XML);
 }

@@ -10,6 +10,9 @@ use haven_wire::methods::get_service_definition::{GetServiceDefinitionRequest, S
 use haven_wire::methods::get_things::{
     GetThingsRequest, GetThingsResponse, ThingFilter, ThingFormat, ThingSection, ThingTarget, ThingsGroupRequest,
 };
+use haven_wire::methods::new_application_creation_info::{
+    self, NewApplicationCreationInfo, NewApplicationCreationInfoRequest,
+};
 use haven_wire::methods::put_things::{PutThingsRequest, PutThingsResponse};
 use haven_wire::methods::remove_things::RemoveThingsRequest;
 use haven_wire::request::{RequestCaller, RequestHeader, write_request};
@@ -21,8 +24,9 @@ use time::OffsetDateTime;
 use tokio::sync::Mutex;
 use url::Url;
 
-use crate::credentials::ApplicationCredentials;
+use crate::credentials::{ApplicationCredentials, Proof, sign_sha1};
 use crate::error::SdkError;
+use crate::soda::SodaInstance;
 
 /// The client's version string sent in every header.
 const CLIENT_VERSION: &str = concat!("haven-sdk/", env!("CARGO_PKG_VERSION"));
@@ -136,16 +140,41 @@ impl Connection {
         self.exchange(write_request(None, &header.to_xml(), info_xml)).await
     }
 
+    /// NewApplicationCreationInfo (anonymous, as the SODA master of these credentials): a
+    /// new instance of the application. It can sign in once a person completes its creation
+    /// in the Shell with [`SodaInstance::app_token`].
+    pub async fn new_application_creation_info(&self) -> Result<SodaInstance, SdkError> {
+        let inner = self
+            .call_anonymous(new_application_creation_info::METHOD, 1, &NewApplicationCreationInfoRequest.to_info_xml())
+            .await?;
+        Ok(NewApplicationCreationInfo::parse_info_xml(&inner)?.into())
+    }
+
     async fn authenticate(&self) -> Result<Session, SdkError> {
         let app_id = self.credentials.application_id;
         let content = format!(
             "<content><app-id>{app_id}</app-id><hmac>HMACSHA256</hmac><signing-time>{}</signing-time></content>",
             format_date_time(OffsetDateTime::now_utc())
         );
-        let signature = encode_base64(&self.credentials.sign_sha1(content.as_bytes())?);
+        let signature = match self.credentials.proof() {
+            Proof::Certificate { private_key, thumbprint } => {
+                let signature = encode_base64(&sign_sha1(private_key, content.as_bytes())?);
+                format!(r#"<sig digestMethod="SHA1" sigMethod="RSA-SHA1" thumbprint="{thumbprint}">{signature}</sig>"#)
+            }
+            Proof::SodaInstance { shared_secret } => {
+                let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(shared_secret)
+                    .map_err(|_| SdkError::Credentials("the shared secret cannot key an HMAC".to_owned()))?;
+                mac.update(content.as_bytes());
+                format!(r#"<hmacSig algName="HMACSHA256">{}</hmacSig>"#, encode_base64(&mac.finalize().into_bytes()))
+            }
+            Proof::SodaMaster => {
+                return Err(SdkError::Credentials(format!(
+                    "application {app_id} is a SODA master: it makes anonymous calls only; sign in as an instance from new_application_creation_info"
+                )));
+            }
+        };
         let info = format!(
-            r#"<info><auth-info><app-id>{app_id}</app-id><credential><appserver2><sig digestMethod="SHA1" sigMethod="RSA-SHA1" thumbprint="{}">{signature}</sig>{content}</appserver2></credential></auth-info></info>"#,
-            self.credentials.thumbprint
+            r#"<info><auth-info><app-id>{app_id}</app-id><credential><appserver2>{signature}{content}</appserver2></credential></auth-info></info>"#
         );
         let inner = self.call_anonymous("CreateAuthenticatedSessionToken", 2, &info).await?;
         let response = SessionTokenResponse::parse_info_xml(2, &inner)?;

@@ -1,4 +1,8 @@
-//! An application's identity: its id, its private key, and its certificate's thumbprint.
+//! An application's identity: its id and what it signs in with. A web or offline application
+//! holds its private key and its certificate's thumbprint; an installed copy of a SODA
+//! (mobile or desktop) application holds the shared secret NewApplicationCreationInfo
+//! issued it; a SODA master holds nothing, and only makes anonymous calls (to create
+//! instances).
 
 use std::path::Path;
 
@@ -16,17 +20,39 @@ use crate::error::SdkError;
 pub struct ApplicationCredentials {
     /// The application id.
     pub application_id: ApplicationId,
-    private_key: PKey<Private>,
-    /// SHA-1 thumbprint of the registered certificate.
-    pub thumbprint: Thumbprint,
+    proof: Proof,
+}
+
+/// How an application proves who it is to CreateAuthenticatedSessionToken v2.
+#[derive(Clone)]
+pub(crate) enum Proof {
+    /// RSA-SHA1 with the private key of a registered certificate (`sig`).
+    Certificate {
+        /// The private key.
+        private_key: PKey<Private>,
+        /// SHA-1 thumbprint of the registered certificate.
+        thumbprint: Thumbprint,
+    },
+    /// HMAC-SHA256 with a SODA instance's shared secret (`hmacSig`).
+    SodaInstance {
+        /// The secret from NewApplicationCreationInfo.
+        shared_secret: Vec<u8>,
+    },
+    /// A SODA master: no session, anonymous calls only.
+    SodaMaster,
 }
 
 impl std::fmt::Debug for ApplicationCredentials {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match &self.proof {
+            Proof::Certificate { thumbprint, .. } => format!("certificate {thumbprint}"),
+            Proof::SodaInstance { .. } => "SODA instance".to_owned(),
+            Proof::SodaMaster => "SODA master".to_owned(),
+        };
         formatter
             .debug_struct("ApplicationCredentials")
             .field("application_id", &self.application_id)
-            .field("thumbprint", &self.thumbprint)
+            .field("proof", &kind)
             .finish_non_exhaustive()
     }
 }
@@ -55,7 +81,36 @@ impl ApplicationCredentials {
             .as_ref()
             .try_into()
             .map_err(|_| SdkError::Credentials("unexpected SHA-1 digest length".to_owned()))?;
-        Ok(Self { application_id, private_key, thumbprint: Thumbprint::from_sha1(&bytes) })
+        Ok(Self {
+            application_id,
+            proof: Proof::Certificate { private_key, thumbprint: Thumbprint::from_sha1(&bytes) },
+        })
+    }
+
+    /// An installed copy of a SODA application: the child application id and shared secret
+    /// NewApplicationCreationInfo returned (see [`crate::SodaInstance`]). It signs in with
+    /// `hmacSig` once a person completed its creation in the Shell.
+    pub fn soda_instance(application_id: ApplicationId, shared_secret: Vec<u8>) -> Self {
+        Self { application_id, proof: Proof::SodaInstance { shared_secret } }
+    }
+
+    /// A SODA master application, which has no key: a connection with it makes anonymous
+    /// calls only, such as [`crate::Connection::new_application_creation_info`].
+    pub fn soda_master(application_id: ApplicationId) -> Self {
+        Self { application_id, proof: Proof::SodaMaster }
+    }
+
+    /// SHA-1 thumbprint of the registered certificate, for certificate credentials.
+    pub fn thumbprint(&self) -> Option<&Thumbprint> {
+        match &self.proof {
+            Proof::Certificate { thumbprint, .. } => Some(thumbprint),
+            Proof::SodaInstance { .. } | Proof::SodaMaster => None,
+        }
+    }
+
+    /// How the application proves who it is.
+    pub(crate) fn proof(&self) -> &Proof {
+        &self.proof
     }
 
     /// From files, as `haven up` writes them (`private-key.pem`, `certificate.pem`).
@@ -69,11 +124,12 @@ impl ApplicationCredentials {
         };
         Self::from_pem(application_id, &read(private_key.as_ref())?, &read(certificate.as_ref())?)
     }
+}
 
-    /// RSA-SHA1 signature of `data` (what HealthVault's CreateAuthenticatedSessionToken asks).
-    pub(crate) fn sign_sha1(&self, data: &[u8]) -> Result<Vec<u8>, SdkError> {
-        let mut signer = Signer::new(MessageDigest::sha1(), &self.private_key).map_err(credentials_error("signing"))?;
-        signer.update(data).map_err(credentials_error("signing"))?;
-        signer.sign_to_vec().map_err(credentials_error("signing"))
-    }
+/// RSA-SHA1 signature of `data` with `private_key` (what HealthVault's
+/// CreateAuthenticatedSessionToken asks of certificate credentials).
+pub(crate) fn sign_sha1(private_key: &PKey<Private>, data: &[u8]) -> Result<Vec<u8>, SdkError> {
+    let mut signer = Signer::new(MessageDigest::sha1(), private_key).map_err(credentials_error("signing"))?;
+    signer.update(data).map_err(credentials_error("signing"))?;
+    signer.sign_to_vec().map_err(credentials_error("signing"))
 }

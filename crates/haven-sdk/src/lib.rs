@@ -1,8 +1,9 @@
 //! A client of the Platform's XML method API, for Rust applications, the `haven` command
 //! line and tests. It speaks haven-wire: it signs in as an application with its
-//! certificate (CreateAuthenticatedSessionToken v2), signs every later request with the
-//! session's secret (HMAC-SHA256 over the header, SHA-256 over the info), renews the
-//! session when it expires, and offers typed calls for the common methods.
+//! certificate (CreateAuthenticatedSessionToken v2), or as an installed copy of a SODA
+//! application with its shared secret (see [`SodaInstance`]), signs every later request
+//! with the session's secret (HMAC-SHA256 over the header, SHA-256 over the info), renews
+//! the session when it expires, and offers typed calls for the common methods.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), haven_sdk::SdkError> {
@@ -20,7 +21,9 @@
 mod connection;
 mod credentials;
 mod error;
+mod soda;
 
 pub use connection::{CallAs, Connection};
 pub use credentials::ApplicationCredentials;
 pub use error::SdkError;
+pub use soda::SodaInstance;

@@ -82,6 +82,7 @@ async fn fixture() -> Fixture {
         supported_instances: [InstanceId::parse("1").unwrap()].into_iter().collect(),
         master_id: None,
         is_soda: false,
+        soda_secret: None,
         created_at: now,
     };
     store.put_application(&application).await.unwrap();
@@ -167,6 +168,7 @@ fn weight(index: usize) -> ThingDraft {
         ),
         common: CommonData::default(),
         blobs: Vec::new(),
+        updated_end_date: None,
     }
 }
 

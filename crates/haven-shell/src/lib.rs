@@ -1,95 +1,192 @@
-//! The Shell: the web pages people use (sign-up, sign-in, records, consent...). For now it
-//! serves the instance's home page, which names the instance and links to the others,
-//! and a health endpoint.
+//! The Shell: the web pages people use, server-rendered HTML that works without JavaScript.
+//! Accounts (sign-up, sign-in with lockout, sign-out, password change) live in
+//! `accounts.rs`; every page request carries a [`visit::Visit`] (the browser's session and
+//! who is signed in) attached by `visit::attach`, and every form its session's CSRF token.
 
+mod accounts;
+mod consent;
+mod error;
+mod form;
+mod password;
+mod records;
+mod redirect;
+mod tokens;
+mod visit;
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router, middleware};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use haven_domain::clock::Clock;
 use haven_domain::topology::{Instance, InstanceId, Topology};
+use haven_store::Store;
 
-/// What the Shell needs to answer requests.
+use crate::error::{ShellError, render};
+use crate::visit::Visit;
+
+/// Sign-in attempts allowed per minute from one network address, before the per-account
+/// lockout ([`haven_domain::credential::MAX_FAILED_SIGN_INS`]) even comes into play.
+pub const DEFAULT_SIGN_INS_PER_MINUTE_PER_ADDRESS: u32 = 30;
+
+/// How the Shell behaves, from the instance's configuration.
+#[derive(Debug, Clone)]
+pub struct ShellSettings {
+    /// Whether cookies are `Secure` (and the session cookie `__Host-` prefixed). True unless
+    /// the Shell is served over plain HTTP, which only loopback development does.
+    pub secure_cookies: bool,
+    /// See [`DEFAULT_SIGN_INS_PER_MINUTE_PER_ADDRESS`].
+    pub sign_ins_per_minute_per_address: NonZeroU32,
+}
+
+impl ShellSettings {
+    /// Settings for a Shell served at `shell_url`: secure cookies unless it is plain HTTP.
+    pub fn for_shell_url(shell_url: &url::Url) -> Self {
+        Self {
+            secure_cookies: shell_url.scheme() != "http",
+            sign_ins_per_minute_per_address: NonZeroU32::new(DEFAULT_SIGN_INS_PER_MINUTE_PER_ADDRESS)
+                .unwrap_or(NonZeroU32::MIN),
+        }
+    }
+}
+
+/// What the Shell needs to answer requests. Nothing is global: two instances' Shells can
+/// run side by side in one test.
 #[derive(Debug, Clone)]
 pub struct ShellState {
     /// The instance this Shell belongs to.
     pub instance_id: InstanceId,
     /// The whole topology.
     pub topology: Arc<Topology>,
+    /// The instance's store.
+    pub store: Arc<dyn Store>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Behaviour from the configuration.
+    pub settings: ShellSettings,
+    /// Rate limiters, made by [`router`].
+    limits: Arc<Limits>,
 }
 
 impl ShellState {
+    /// The state for a Shell of `instance_id`.
+    pub fn new(
+        instance_id: InstanceId,
+        topology: Arc<Topology>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: ShellSettings,
+    ) -> Self {
+        let limits = Arc::new(Limits {
+            sign_in: RateLimiter::keyed(Quota::per_minute(settings.sign_ins_per_minute_per_address)),
+        });
+        Self { instance_id, topology, store, clock, settings, limits }
+    }
+
     fn instance(&self) -> Option<&Instance> {
         self.topology.instance(&self.instance_id)
     }
 }
 
-/// The Shell's routes.
+/// Per-address rate limiters (in memory: each process limits what it sees).
+struct Limits {
+    sign_in: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl std::fmt::Debug for Limits {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Limits").finish_non_exhaustive()
+    }
+}
+
+/// The frame every page shares: the instance's name, who is signed in, and the CSRF token
+/// for the sign-out button.
+#[derive(Debug, Clone)]
+pub(crate) struct Chrome {
+    /// The instance's name.
+    pub(crate) instance_name: String,
+    /// The signed-in person's name.
+    pub(crate) person_name: Option<String>,
+    /// The session's CSRF token.
+    pub(crate) csrf: String,
+}
+
+/// The Shell's routes. Serve them with `into_make_service_with_connect_info::<SocketAddr>()`
+/// so sign-in can be rate-limited per address.
 pub fn router(state: ShellState) -> Router {
-    Router::new().route("/", get(home)).route("/healthz", get(health)).with_state(state)
+    let pages = Router::new()
+        .route("/", get(home))
+        .route("/signup", get(accounts::sign_up_form).post(accounts::sign_up))
+        .route("/signin", get(accounts::sign_in_form).post(accounts::sign_in))
+        .route("/signout", axum::routing::post(accounts::sign_out))
+        .route("/account", get(accounts::account))
+        .route("/account/password", get(accounts::password_form).post(accounts::change_password))
+        .merge(records::routes())
+        .merge(redirect::routes())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), visit::attach));
+    Router::new()
+        .merge(pages)
+        .route("/healthz", get(health))
+        .route("/static/haven.css", get(stylesheet))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Headers on every Shell response: no framing (clickjacking), no sniffing, no referrer
+/// beyond the origin, and a content policy that allows only this origin's styles and no
+/// scripts at all.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 async fn health() -> &'static str {
     "ok"
 }
 
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/haven.css"),
+    )
+        .into_response()
+}
+
+async fn not_found() -> ShellError {
+    ShellError::NotFound
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage<'a> {
+    chrome: Chrome,
     instance: &'a Instance,
     others: Vec<&'a Instance>,
 }
 
-async fn home(State(state): State<ShellState>) -> Response {
-    let Some(instance) = state.instance() else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "this instance is missing from the topology").into_response();
-    };
+async fn home(State(state): State<ShellState>, Extension(visit): Extension<Visit>) -> Result<Response, ShellError> {
+    let instance = state
+        .instance()
+        .ok_or_else(|| ShellError::Internal("this instance is missing from the topology".to_owned()))?;
     let others = state.topology.instances().iter().filter(|other| other.id != instance.id).collect();
-    match (HomePage { instance, others }).render() {
-        Ok(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "rendering the home page failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::{Body, to_bytes};
-    use axum::http::Request;
-    use haven_domain::topology::EXAMPLE_TOML;
-    use tower::ServiceExt;
-
-    fn state() -> ShellState {
-        ShellState {
-            instance_id: InstanceId::parse("1").unwrap(),
-            topology: Arc::new(
-                Topology::from_toml("topology.toml", &EXAMPLE_TOML.replace("EU instance", "EU <instance>")).unwrap(),
-            ),
-        }
-    }
-
-    #[tokio::test]
-    async fn home_page_names_the_instance_and_links_the_others() {
-        let response = router(state()).oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let body = String::from_utf8(to_bytes(response.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
-        assert!(body.contains("<h1>Haven US</h1>"), "{body}");
-        assert!(body.contains("href=\"http://127.0.0.1:8120/\""), "{body}");
-        assert!(
-            body.contains("EU &#60;instance&#62;") || body.contains("EU &lt;instance&gt;"),
-            "text is escaped: {body}"
-        );
-    }
-
-    #[tokio::test]
-    async fn health_answers_ok() {
-        let response = router(state()).oneshot(Request::get("/healthz").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-    }
+    Ok(render(&HomePage { chrome: visit.chrome(&state), instance, others })?.into_response())
 }

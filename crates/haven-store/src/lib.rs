@@ -8,6 +8,7 @@
 //! A write of things, their version history, the record's operation log and the record's
 //! counters happen in one transaction: all of a batch is written, or none of it.
 
+mod accounts;
 mod application_data;
 mod applications;
 mod authorizations;
@@ -20,6 +21,7 @@ mod postgres;
 mod records;
 mod rows;
 mod sessions;
+mod soda;
 mod sqlite;
 pub mod testing;
 mod things;
@@ -29,13 +31,16 @@ use haven_domain::alternate_id::AlternateId;
 use haven_domain::application::{Application, PersonApplicationSettings};
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::blob::StoredBlob;
+use haven_domain::credential::Credential;
 use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId};
 use haven_domain::ids::{BlobId, VersionStamp};
 use haven_domain::operation::RecordOperation;
 use haven_domain::person::{EmailAddress, Person};
 use haven_domain::record::{Record, RecordMember};
 use haven_domain::session::{AppSession, TokenHash, UserToken};
+use haven_domain::soda::SodaCreation;
 use haven_domain::thing::{Thing, ThingKey, ThingQuery};
+use haven_domain::web_session::WebSession;
 use time::OffsetDateTime;
 
 pub use config::{DEFAULT_MAX_CONNECTIONS, PostgresConfig, SqliteConfig, StoreConfig};
@@ -260,6 +265,62 @@ pub trait BlobStore: Send + Sync {
     async fn blob_for_read(&self, token_hash: TokenHash, now: OffsetDateTime) -> StoreResult<Option<StoredBlob>>;
 }
 
+/// Shell accounts: password credentials and browser sessions.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Opens an account in one transaction: the person, their own record, their
+    /// custodianship of it and their password credential. Fails with
+    /// [`StoreError::DuplicateEmail`] (and writes nothing) if the address is taken.
+    async fn create_account(
+        &self,
+        person: &Person,
+        record: &Record,
+        custodian: &RecordMember,
+        credential: &Credential,
+    ) -> StoreResult<()>;
+    /// The person's password credential.
+    async fn credential(&self, person_id: PersonId) -> StoreResult<Option<Credential>>;
+    /// Stores (or replaces) a credential: a new password, or the counters after a success.
+    async fn put_credential(&self, credential: &Credential) -> StoreResult<()>;
+    /// Counts a wrong password at `now` under the lockout policy
+    /// ([`Credential::after_failure`]), atomically with other sign-ins; returns the result.
+    async fn record_sign_in_failure(&self, person_id: PersonId, now: OffsetDateTime) -> StoreResult<Credential>;
+    /// Stores a new browser session.
+    async fn create_web_session(&self, session: &WebSession) -> StoreResult<()>;
+    /// The session whose cookie token hashes to `token_hash` (expired ones too).
+    async fn web_session(&self, token_hash: TokenHash) -> StoreResult<Option<WebSession>>;
+    /// Ends a session (sign-out, or replacement at sign-in).
+    async fn delete_web_session(&self, token_hash: TokenHash) -> StoreResult<()>;
+    /// Ends every session of the person but `except` (after a password change); returns how
+    /// many.
+    async fn delete_web_sessions_of_person(&self, person_id: PersonId, except: Option<TokenHash>) -> StoreResult<u64>;
+    /// Deletes sessions that ended at or before `now`; returns how many.
+    async fn delete_expired_web_sessions(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// SODA children: each installed copy of a SODA application, created by
+/// NewApplicationCreationInfo and completed by a person in the Shell (CREATEAPPLICATION).
+#[async_trait]
+pub trait SodaStore: Send + Sync {
+    /// Registers a SODA child application and its pending creation in one transaction.
+    /// Fails with [`StoreError::MissingReference`] if the master is not registered or the
+    /// creation is not for this child.
+    async fn create_soda_child(&self, child: &Application, creation: &SodaCreation) -> StoreResult<()>;
+    /// The creation whose app-creation token hashes to `token_hash` (expired and completed
+    /// ones too; the caller decides).
+    async fn soda_creation(&self, token_hash: TokenHash) -> StoreResult<Option<SodaCreation>>;
+    /// The creation of a SODA child, by the child's id.
+    async fn soda_creation_of_application(&self, application_id: ApplicationId) -> StoreResult<Option<SodaCreation>>;
+    /// Completes the creation at `now` if its token is still pending (not completed, not
+    /// expired), atomically, so a token completes at most once; returns the completed
+    /// creation, or `None` if the token is unknown, expired or already used.
+    async fn complete_soda_creation(
+        &self,
+        token_hash: TokenHash,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<SodaCreation>>;
+}
+
 /// Everything Haven persists.
 pub trait Store:
     PersonStore
@@ -270,6 +331,8 @@ pub trait Store:
     + SessionStore
     + ApplicationDataStore
     + BlobStore
+    + AccountStore
+    + SodaStore
     + std::fmt::Debug
 {
 }
@@ -283,6 +346,8 @@ impl<T> Store for T where
         + SessionStore
         + ApplicationDataStore
         + BlobStore
+        + AccountStore
+        + SodaStore
         + std::fmt::Debug
 {
 }

@@ -6,18 +6,54 @@ use haven_domain::record::{Record, RecordMember};
 
 use crate::db::{SqlStore, in_write_transaction, on_db};
 use crate::error::StoreError;
-use crate::rows::{MemberRow, RecordRow, micros, to_i64};
+use crate::rows::{MemberRow, RecordRow};
 use crate::{RecordStore, StoreResult};
 
 const RECORD_COLUMNS: &str =
     "id, display_name, state, max_size_bytes, size_bytes, location_country, created_at, latest_operation_sequence";
 const MEMBER_COLUMNS: &str = "record_id, person_id, is_custodian, relationship, granted_at, expires_at";
-const UPSERT_MEMBER: &str = "INSERT INTO record_members (record_id, person_id, is_custodian, relationship, granted_at, expires_at) \
+pub(crate) const UPSERT_MEMBER: &str = "INSERT INTO record_members (record_id, person_id, is_custodian, relationship, granted_at, expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6) \
      ON CONFLICT (record_id, person_id) DO UPDATE SET is_custodian = excluded.is_custodian, \
      relationship = excluded.relationship, granted_at = excluded.granted_at, expires_at = excluded.expires_at";
 
-fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
+/// The statement inserting `$record` (a `&Record`), bound, for any executor. A macro
+/// because the query's type differs per engine.
+macro_rules! insert_record {
+    ($record:expr) => {{
+        let record: &haven_domain::record::Record = $record;
+        sqlx::query(
+            "INSERT INTO records (id, display_name, state, max_size_bytes, size_bytes, location_country, created_at, latest_operation_sequence) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(record.id.as_uuid())
+        .bind(record.display_name.clone())
+        .bind(record.state.as_str())
+        .bind($crate::rows::to_i64(record.max_size_bytes)?)
+        .bind($crate::rows::to_i64(record.size_bytes)?)
+        .bind(record.location_country.map(|country| country.as_str().to_owned()))
+        .bind($crate::rows::micros(record.created_at))
+        .bind($crate::rows::to_i64(record.latest_operation_sequence)?)
+    }};
+}
+pub(crate) use insert_record;
+
+/// The statement inserting or updating `$member` (a `&RecordMember`), bound.
+macro_rules! upsert_member {
+    ($member:expr) => {{
+        let member: &haven_domain::record::RecordMember = $member;
+        sqlx::query($crate::records::UPSERT_MEMBER)
+            .bind(member.record_id.as_uuid())
+            .bind(member.person_id.as_uuid())
+            .bind(member.is_custodian)
+            .bind(member.relationship.0)
+            .bind($crate::rows::micros(member.granted_at))
+            .bind(member.expires_at.map($crate::rows::micros))
+    }};
+}
+pub(crate) use upsert_member;
+
+pub(crate) fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(database_error) if database_error.is_foreign_key_violation())
 }
 
@@ -26,33 +62,11 @@ impl RecordStore for SqlStore {
     async fn create_record(&self, record: &Record, first_member: &RecordMember) -> StoreResult<()> {
         let result: Result<(), StoreError> = in_write_transaction!(&self.db, |tx, _lock| {
             async {
-                sqlx::query(
-                    "INSERT INTO records (id, display_name, state, max_size_bytes, size_bytes, location_country, created_at, latest_operation_sequence) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(record.id.as_uuid())
-                .bind(&record.display_name)
-                .bind(record.state.as_str())
-                .bind(to_i64(record.max_size_bytes)?)
-                .bind(to_i64(record.size_bytes)?)
-                .bind(record.location_country.map(|country| country.as_str().to_owned()))
-                .bind(micros(record.created_at))
-                .bind(to_i64(record.latest_operation_sequence)?)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(UPSERT_MEMBER)
-                    .bind(first_member.record_id.as_uuid())
-                    .bind(first_member.person_id.as_uuid())
-                    .bind(first_member.is_custodian)
-                    .bind(first_member.relationship.0)
-                    .bind(micros(first_member.granted_at))
-                    .bind(first_member.expires_at.map(micros))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|error| match error {
-                        error if is_foreign_key_violation(&error) => StoreError::PersonNotFound(first_member.person_id),
-                        error => StoreError::Database(error),
-                    })?;
+                insert_record!(record).execute(&mut *tx).await?;
+                upsert_member!(first_member).execute(&mut *tx).await.map_err(|error| match error {
+                    error if is_foreign_key_violation(&error) => StoreError::PersonNotFound(first_member.person_id),
+                    error => StoreError::Database(error),
+                })?;
                 Ok(())
             }
             .await
@@ -71,18 +85,7 @@ impl RecordStore for SqlStore {
     }
 
     async fn put_record_member(&self, member: &RecordMember) -> StoreResult<()> {
-        let result = on_db!(&self.db, |pool| {
-            sqlx::query(UPSERT_MEMBER)
-                .bind(member.record_id.as_uuid())
-                .bind(member.person_id.as_uuid())
-                .bind(member.is_custodian)
-                .bind(member.relationship.0)
-                .bind(micros(member.granted_at))
-                .bind(member.expires_at.map(micros))
-                .execute(pool)
-                .await
-                .map(|_| ())
-        });
+        let result = on_db!(&self.db, |pool| { upsert_member!(member).execute(pool).await.map(|_| ()) });
         match result {
             Err(error) if is_foreign_key_violation(&error) => Err(StoreError::MissingReference(format!(
                 "record {} or person {} does not exist",

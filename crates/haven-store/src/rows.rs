@@ -166,6 +166,7 @@ pub(crate) struct ThingRow {
     data_xml: String,
     common: String,
     blobs: String,
+    updated_end_date: Option<i64>,
 }
 
 fn avenue(text: &str) -> Result<AccessAvenue, StoreError> {
@@ -206,6 +207,7 @@ impl TryFrom<ThingRow> for Thing {
             state: thing_state(&row.state)?,
             flags: ThingFlags(u32::try_from(row.flags).map_err(StoreError::corrupt)?),
             eff_date: wall(row.eff_date)?,
+            updated_end_date: row.updated_end_date.map(wall).transpose()?,
             created: Audit {
                 timestamp: instant(row.created_at)?,
                 application_id: row.created_app.map(ApplicationId::from_uuid),

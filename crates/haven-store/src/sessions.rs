@@ -32,7 +32,7 @@ struct UserTokenRow {
     revoked_at: Option<i64>,
 }
 
-fn token_hash(bytes: Vec<u8>) -> Result<TokenHash, StoreError> {
+pub(crate) fn token_hash(bytes: Vec<u8>) -> Result<TokenHash, StoreError> {
     let array: [u8; 32] = bytes.try_into().map_err(|_| StoreError::corrupt("a token hash is not 32 bytes"))?;
     Ok(TokenHash(array))
 }

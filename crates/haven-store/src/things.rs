@@ -19,12 +19,12 @@ use crate::{StoreResult, ThingChange, ThingStore};
 const THING_FIELDS: &str = "record_id, version_stamp, version_number, type_id, state, flags, eff_date, \
      created_at, created_app, created_person, created_avenue, \
      updated_at, updated_app, updated_person, updated_avenue, updated_action, \
-     client_thing_id, data_xml, common, blobs, size_bytes";
+     client_thing_id, data_xml, common, blobs, size_bytes, updated_end_date";
 
 const THING_PLACEHOLDERS: &str =
-    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22";
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23";
 
-/// Binds a thing version's 22 columns (id first, then [`THING_FIELDS`]) to a query.
+/// Binds a thing version's 23 columns (id first, then [`THING_FIELDS`]) to a query.
 macro_rules! bind_thing {
     ($query:expr, $thing:expr, $version_number:expr, $size:expr) => {{
         let thing: &Thing = $thing;
@@ -51,6 +51,7 @@ macro_rules! bind_thing {
             .bind(to_json(&thing.common)?)
             .bind(to_json(&thing.blobs)?)
             .bind($size)
+            .bind(thing.updated_end_date.map(wall_micros))
     }};
 }
 
@@ -120,6 +121,16 @@ where
             builder.push(" AND ").push(condition).push_bind(bound);
         }
     }
+    // A thing without an end date never ends: it is after every minimum and before no maximum.
+    if let Some(minimum) = query.updated_end_date_min {
+        builder
+            .push(" AND (updated_end_date IS NULL OR updated_end_date >= ")
+            .push_bind(wall_micros(minimum))
+            .push(")");
+    }
+    if let Some(maximum) = query.updated_end_date_max {
+        builder.push(" AND updated_end_date <= ").push_bind(wall_micros(maximum));
+    }
     let authors = [
         ("created_app = ", query.created_by_application.map(|id| id.as_uuid())),
         ("created_person = ", query.created_by_person.map(|id| id.as_uuid())),
@@ -146,7 +157,7 @@ impl ThingStore for SqlStore {
     async fn write_things(&self, record_id: RecordId, changes: &[ThingChange]) -> StoreResult<Vec<ThingKey>> {
         let insert_current = format!("INSERT INTO things (id, {THING_FIELDS}) VALUES ({THING_PLACEHOLDERS})");
         let update_current = format!(
-            "UPDATE things SET ({THING_FIELDS}) = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) WHERE id = $1"
+            "UPDATE things SET ({THING_FIELDS}) = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) WHERE id = $1"
         );
         let insert_version =
             format!("INSERT INTO thing_versions (thing_id, {THING_FIELDS}) VALUES ({THING_PLACEHOLDERS})");

@@ -5,8 +5,8 @@
 //! Three directions, each in its own module:
 //!
 //! * [`SubmittedThing`]: a thing as a client submits it to PutThings. Only its key, type, flags,
-//!   `data-xml` and blobs count; `thing-state`, `eff-date`, `created` and `updated` are ignored
-//!   as HealthVault ignores them (protocol notes, section 9).
+//!   `data-xml`, blobs and `updated-end-date` count; `thing-state`, `eff-date`, `created` and
+//!   `updated` are ignored as HealthVault ignores them (protocol notes, section 9).
 //! * [`thing_to_xml`]: a stored [`Thing`](haven_domain::thing::Thing) written for a GetThings
 //!   answer, with the parts the request's format asked for ([`ThingSections`]) and names looked
 //!   up through [`ThingNames`].
@@ -59,7 +59,7 @@ pub enum ThingSchema {
 /// written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct ThingSections {
-    /// `core`: `thing-state`, `flags` and `eff-date`.
+    /// `core`: `thing-state`, `flags`, `eff-date` and (`Thing2` only) `updated-end-date`.
     pub core: bool,
     /// `audits`: the `created` and `updated` audits.
     pub audits: bool,
@@ -124,9 +124,9 @@ pub(crate) fn write_key(builder: &mut XmlBuilder, name: &str, key: ThingKey) {
     builder.text_element_with(name, &[("version-stamp", &key.version.to_string())], &key.id.to_string());
 }
 
-/// Reads an `xsd:dateTime` that means a wall-clock time (`eff-date` and its filters): the date
-/// and time as written, any offset ignored. HealthVault stamps these with `Z` but means local
-/// time, and the .NET SDK reads them that way.
+/// Reads an `xsd:dateTime` that means a wall-clock time (`eff-date`, `updated-end-date` and
+/// their filters): the date and time as written, any offset ignored. HealthVault stamps these
+/// with `Z` but means local time, and the .NET SDK reads them that way.
 pub(crate) fn parse_wall_clock(element: &'static str, text: &str) -> Result<PrimitiveDateTime, WireError> {
     parse_date_time(text)
         .map(|value| PrimitiveDateTime::new(value.date(), value.time()))

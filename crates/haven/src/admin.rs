@@ -132,6 +132,7 @@ pub async fn register(configs: &[InstanceConfig], registration: Registration) ->
         supported_instances: configs.iter().map(|config| config.instance_id.clone()).collect(),
         master_id: None,
         is_soda: registration.soda,
+        soda_secret: None,
         created_at: SystemClock.now(),
     };
     application.validate().context("the application cannot be registered")?;

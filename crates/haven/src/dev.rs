@@ -14,7 +14,6 @@ use haven_domain::record::Relationship;
 use haven_domain::session::{TokenHash, USER_TOKEN_LIFETIME, UserToken};
 use haven_store::{ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SessionStore, SqlStore};
 use haven_wire::base64_text::encode_base64;
-use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 
 use crate::config::InstanceConfig;
@@ -112,7 +111,7 @@ async fn grant_in(
     getrandom::fill(&mut random).map_err(|error| anyhow!("the operating system's random source failed: {error}"))?;
     let wctoken = encode_base64(&random);
     let token = UserToken {
-        token_hash: token_hash(&wctoken),
+        token_hash: TokenHash::of_token(&wctoken),
         person_id: person.id,
         application_id: application.id,
         selected_record_id: Some(record_id),
@@ -161,12 +160,6 @@ async fn own_record(store: &SqlStore, person: &Person) -> anyhow::Result<RecordI
         .find(|(_, member)| member.is_custodian && member.relationship == Relationship::SELF)
         .map(|(record, _)| record.id)
         .ok_or_else(|| anyhow!("{} has no record of their own to grant", person.sign_in_email))
-}
-
-/// The hash the Platform looks user tokens up by: SHA-256 of the token text, trimmed
-/// (haven-platform's `crypto::token_hash`).
-fn token_hash(token: &str) -> TokenHash {
-    TokenHash(Sha256::digest(token.trim().as_bytes()).into())
 }
 
 #[cfg(test)]
@@ -232,6 +225,7 @@ default-instance = "1"
             supported_instances: [config.instance_id.clone()].into_iter().collect(),
             master_id: None,
             is_soda: false,
+            soda_secret: None,
             created_at: SystemClock.now(),
         };
         let store = SqlStore::open(&config.database).await.unwrap();
@@ -268,7 +262,7 @@ default-instance = "1"
         assert_eq!(lines.lines().count(), 3);
 
         let store = SqlStore::open(&config.database).await.unwrap();
-        let token = store.user_token(token_hash(&first.wctoken)).await.unwrap().expect("the token is stored");
+        let token = store.user_token(TokenHash::of_token(&first.wctoken)).await.unwrap().expect("the token is stored");
         assert_eq!(token.person_id, first.person_id);
         assert_eq!(token.application_id, application.id);
         assert_eq!(token.selected_record_id, Some(first.record_id));

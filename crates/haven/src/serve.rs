@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use haven_domain::clock::{Clock, SystemClock};
 use haven_platform::PlatformState;
-use haven_shell::ShellState;
+use haven_shell::{ShellSettings, ShellState};
 use haven_store::{SqlStore, Store};
 use listenfd::ListenFd;
 use tokio::net::TcpListener;
@@ -96,16 +96,18 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
         let platform = haven_platform::router(PlatformState {
             instance_id: instance_id.clone(),
             topology: topology.clone(),
-            store,
+            store: store.clone(),
             clock: clock.clone(),
             msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
         });
-        let shell = haven_shell::router(ShellState { instance_id: instance_id.clone(), topology });
+        let settings = shell_settings(&instance.config)?;
+        let shell = haven_shell::router(ShellState::new(instance_id.clone(), topology, store, clock.clone(), settings));
         for (listener, router, what) in [(instance.platform, platform, "Platform"), (instance.shell, shell, "Shell")] {
             let mut stop = shutdown.clone();
             let name = format!("instance {instance_id} {what}");
             servers.spawn(async move {
-                axum::serve(listener, router)
+                // The peer's address lets the Shell rate-limit sign-in per address.
+                axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
                     .with_graceful_shutdown(async move {
                         // A closed channel also means shut down.
                         let _ = stop.wait_for(|stopping| *stopping).await;
@@ -132,6 +134,15 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
         }
     }
     result
+}
+
+/// The Shell's settings for an instance: secure cookies unless its Shell URL is plain HTTP.
+fn shell_settings(config: &InstanceConfig) -> anyhow::Result<ShellSettings> {
+    let instance = config
+        .topology
+        .instance(&config.instance_id)
+        .with_context(|| format!("instance {} is missing from the topology", config.instance_id))?;
+    Ok(ShellSettings::for_shell_url(&instance.shell_url))
 }
 
 async fn shutdown_signal() {

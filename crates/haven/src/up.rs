@@ -33,9 +33,9 @@ pub mod ports {
     pub const EU_PLATFORM: u16 = 8121;
 }
 
-/// Where the demo application sends people back to; the sample web application listens
-/// here.
-pub const DEMO_ACTION_URL: &str = "http://127.0.0.1:8090/healthvault/action";
+/// Where the demo application sends people back to; the sample web application
+/// (`examples/weight-web`) listens here.
+pub const DEMO_ACTION_URL: &str = "http://127.0.0.1:8130/action";
 
 /// The instance configuration files of a deployment directory, US first.
 pub fn config_paths(data_dir: &Path) -> [PathBuf; 2] {
@@ -188,6 +188,7 @@ pub async fn ensure_deployment(data_dir: &Path) -> anyhow::Result<bool> {
             .collect::<Result<_, _>>()?,
         master_id: None,
         is_soda: false,
+        soda_secret: None,
         created_at: clock.now(),
     };
     application.validate()?;

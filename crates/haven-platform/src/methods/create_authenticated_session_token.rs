@@ -1,7 +1,10 @@
 //! CreateAuthenticatedSessionToken (v1, v2): an application proves its identity with its
 //! certificate and starts a session. v1 sessions use the secret the client chose; v2
 //! sessions get a secret from the server. Requests are anonymous (no HMAC yet: there is no
-//! session), so the certificate signature over `<content>` is the whole proof.
+//! session), so the signature over `<content>` is the whole proof: by the certificate's
+//! key, or (v2 `hmacSig`, SODA application instances) an HMAC keyed by the secret
+//! NewApplicationCreationInfo issued, accepted once a person completed the instance's
+//! creation in the Shell.
 
 use haven_domain::application::{Application, Thumbprint};
 use haven_domain::authorization::RecordAuthAction;
@@ -15,7 +18,7 @@ use haven_wire::request::Caller;
 use haven_wire::{Request, Response};
 
 use crate::AppState;
-use crate::crypto::{SHARED_SECRET_BYTES, new_token, random_bytes, verify_rsa_sha1};
+use crate::crypto::{SHARED_SECRET_BYTES, new_token, random_bytes, verify_hmac, verify_rsa_sha1};
 use crate::error::PlatformError;
 
 pub(crate) async fn handle(state: &AppState, request: &Request<'_>) -> Result<Response, PlatformError> {
@@ -36,6 +39,12 @@ pub(crate) async fn handle(state: &AppState, request: &Request<'_>) -> Result<Re
         return Err(PlatformError::ApplicationNotLive(app_id));
     }
     verify_signature(&application, &parameters)?;
+    if application.soda_secret.is_some()
+        && let Some(creation) = store.soda_creation_of_application(app_id).await?
+        && !creation.is_completed()
+    {
+        return Err(PlatformError::SodaInstancePending(app_id));
+    }
     let algorithm = HmacAlgorithm::parse(parameters.content.hmac_algorithm()).ok_or_else(|| {
         PlatformError::BadSignature(format!(
             "HMAC algorithm {:?} is not supported; use HMACSHA256 or HMACSHA1",
@@ -103,9 +112,25 @@ fn verify_signature(application: &Application, parameters: &SessionTokenRequest<
                 ))
             }
         }
-        // TODO(#4): SODA child applications get their secret from NewApplicationCreationInfo.
-        ContentSignature::Hmac { .. } => Err(PlatformError::NotImplemented(
-            "HMAC-signed sessions are for SODA child applications, which this server does not create yet".to_owned(),
-        )),
+        ContentSignature::Hmac { algorithm, value } => {
+            let secret = application.soda_secret.as_ref().ok_or_else(|| {
+                PlatformError::BadSignature(format!(
+                    "application {} has no shared secret: hmacSig is for SODA application instances (from NewApplicationCreationInfo); sign <content> with the certificate's key",
+                    application.id
+                ))
+            })?;
+            let algorithm = HmacAlgorithm::parse(algorithm).ok_or_else(|| {
+                PlatformError::BadSignature(format!(
+                    "hmacSig algorithm {algorithm:?} is not supported; use HMACSHA256 or HMACSHA1"
+                ))
+            })?;
+            if verify_hmac(algorithm, secret.as_bytes(), parameters.content_xml.as_bytes(), value) {
+                Ok(())
+            } else {
+                Err(PlatformError::BadSignature(
+                    "the hmacSig over <content> does not verify with the application's shared secret".to_owned(),
+                ))
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ pub(crate) mod get_service_definition;
 pub(crate) mod get_thing_type;
 pub(crate) mod get_things;
 pub(crate) mod get_updated_records_for_application;
+pub(crate) mod new_application_creation_info;
 pub(crate) mod put_things;
 pub(crate) mod query_permissions;
 pub(crate) mod remove_things;

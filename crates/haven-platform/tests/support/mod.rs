@@ -66,6 +66,7 @@ pub async fn harness_with_key(key: PKey<Private>) -> Harness {
             supported_instances: [InstanceId::parse("1").unwrap()].into_iter().collect(),
             master_id: None,
             is_soda: false,
+            soda_secret: None,
             created_at: datetime!(2026-11-01 0:00 UTC),
         })
         .await
@@ -581,6 +582,7 @@ pub async fn seed_thing(
         data_xml: data_xml.to_owned(),
         common: CommonData::default(),
         blobs: Vec::new(),
+        updated_end_date: None,
     };
     let audit = Audit {
         timestamp: harness.clock.now(),

@@ -100,8 +100,10 @@ async fn postgres() -> Option<Fixture> {
 }
 
 mod access;
+mod accounts;
 mod people;
 mod schema;
+mod soda;
 mod things;
 
 fn application() -> Application {
@@ -128,6 +130,7 @@ fn application() -> Application {
         supported_instances: [InstanceId::parse("1").unwrap()].into_iter().collect(),
         master_id: None,
         is_soda: false,
+        soda_secret: None,
         created_at: NOW,
     }
 }
@@ -143,6 +146,7 @@ macro_rules! contract_suite {
                 things::stale_stamp_is_rejected_and_nothing_written,
                 things::delete_creates_a_deleted_version_and_keeps_history,
                 things::queries_filter_limit_and_order,
+                things::updated_end_date_is_stored_and_filtered,
                 things::personal_flag_can_be_excluded,
                 things::operation_log_grows_by_one_per_change,
                 things::batch_with_one_bad_change_writes_nothing,
@@ -153,6 +157,12 @@ macro_rules! contract_suite {
                 access::sessions_and_user_tokens,
                 access::alternate_ids_and_application_settings,
                 access::blobs_upload_in_chunks_and_read_by_token,
+                accounts::account_opens_in_one_transaction,
+                accounts::credentials_count_failures_and_lock,
+                accounts::web_sessions,
+                soda::soda_children_are_created_and_completed_once,
+                soda::expired_soda_creations_do_not_complete,
+                soda::soda_children_need_their_master,
                 schema::down_migrations_reverse_up_migrations
             );
         }

@@ -31,6 +31,7 @@ fn weight_draft(kg: &str, when: PrimitiveDateTime, client_id: Option<&str>) -> T
             ..CommonData::default()
         },
         blobs: Vec::new(),
+        updated_end_date: None,
     }
 }
 
@@ -46,6 +47,7 @@ fn height_draft(metres: &str, when: PrimitiveDateTime) -> ThingDraft {
         ),
         common: CommonData::default(),
         blobs: Vec::new(),
+        updated_end_date: None,
     }
 }
 
@@ -246,6 +248,70 @@ pub(crate) async fn queries_filter_limit_and_order(fixture: &Fixture) {
     assert_eq!(ids(active), vec![weights[2].key.id, weights[1].key.id]);
     let every_state = query(ThingQuery { type_ids: vec![WEIGHT], states: Vec::new(), ..ThingQuery::default() }).await;
     assert_eq!(every_state.len(), 3);
+}
+
+pub(crate) async fn updated_end_date_is_stored_and_filtered(fixture: &Fixture) {
+    let ending = |kg, when, end| ThingDraft { updated_end_date: end, ..weight_draft(kg, when, None) };
+    let ended = create(fixture, ending("70", datetime!(2026-11-01 8:00), Some(datetime!(2026-11-10 0:00))), NOW);
+    let ending_later =
+        create(fixture, ending("71", datetime!(2026-11-02 8:00), Some(datetime!(2027-01-31 23:59:59.5))), NOW);
+    let open_ended = create(fixture, ending("72", datetime!(2026-11-03 8:00), None), NOW);
+    put(fixture, vec![ended.clone(), ending_later.clone(), open_ended.clone()]).await;
+    let stored = fixture.store.thing(fixture.record.id, ending_later.key.id).await.unwrap().unwrap();
+    assert_eq!(stored.updated_end_date, Some(datetime!(2027-01-31 23:59:59.5)), "a wall-clock time, kept to the µs");
+    assert_eq!(fixture.store.thing(fixture.record.id, open_ended.key.id).await.unwrap().unwrap(), open_ended);
+
+    let query = |query: ThingQuery| async move { fixture.store.query_things(fixture.record.id, &query).await.unwrap() };
+    let ids = |things: Vec<Thing>| things.into_iter().map(|thing| thing.key.id).collect::<Vec<_>>();
+    // Still relevant on 2026-11-21: ending later, or never.
+    let current = query(ThingQuery { updated_end_date_min: Some(datetime!(2026-11-21 0:00)), ..ThingQuery::default() });
+    assert_eq!(ids(current.await), vec![open_ended.key.id, ending_later.key.id]);
+    // No longer relevant: ended by then. Things without an end date never match a maximum.
+    let past = query(ThingQuery { updated_end_date_max: Some(datetime!(2026-11-21 0:00)), ..ThingQuery::default() });
+    assert_eq!(ids(past.await), vec![ended.key.id]);
+    let bounds = query(ThingQuery {
+        updated_end_date_min: Some(datetime!(2026-11-10 0:00)),
+        updated_end_date_max: Some(datetime!(2027-01-31 23:59:59.5)),
+        ..ThingQuery::default()
+    });
+    assert_eq!(ids(bounds.await), vec![ending_later.key.id, ended.key.id], "bounds are inclusive");
+
+    // A revision that sends no end date keeps it; one past 9999-12-31T00:00 clears it. The
+    // history keeps each version's end date.
+    let kept = ended
+        .revise(
+            VersionStamp::from_uuid(Uuid::new_v4()),
+            weight_draft("69", datetime!(2026-11-01 8:00), None),
+            audit(fixture, NOW),
+        )
+        .unwrap();
+    let cleared = kept
+        .revise(
+            VersionStamp::from_uuid(Uuid::new_v4()),
+            ending("68", datetime!(2026-11-01 8:00), Some(datetime!(9999-12-31 23:59:59))),
+            audit(fixture, NOW),
+        )
+        .unwrap();
+    assert_eq!(kept.updated_end_date, ended.updated_end_date);
+    assert_eq!(cleared.updated_end_date, None);
+    for (previous, thing) in [(&ended, &kept), (&kept, &cleared)] {
+        fixture
+            .store
+            .write_things(
+                fixture.record.id,
+                &[ThingChange::Revise { previous: previous.key.version, thing: thing.clone() }],
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(fixture.store.thing(fixture.record.id, ended.key.id).await.unwrap().unwrap(), cleared);
+    let history = fixture.store.thing_history(fixture.record.id, ended.key.id).await.unwrap();
+    assert_eq!(
+        history.iter().map(|version| version.updated_end_date).collect::<Vec<_>>(),
+        vec![None, Some(datetime!(2026-11-10 0:00)), Some(datetime!(2026-11-10 0:00))]
+    );
+    let past = query(ThingQuery { updated_end_date_max: Some(datetime!(2026-11-21 0:00)), ..ThingQuery::default() });
+    assert!(past.await.is_empty(), "the cleared thing no longer ends");
 }
 
 pub(crate) async fn personal_flag_can_be_excluded(fixture: &Fixture) {

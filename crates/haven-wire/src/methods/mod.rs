@@ -19,6 +19,7 @@ pub mod get_service_definition;
 pub mod get_thing_type;
 pub mod get_things;
 pub mod get_updated_records_for_application;
+pub mod new_application_creation_info;
 pub mod put_things;
 pub mod query_permissions;
 pub mod remove_things;

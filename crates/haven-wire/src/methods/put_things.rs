@@ -138,8 +138,11 @@ mod tests {
 
     #[test]
     fn requests_round_trip_and_bad_ones_are_refused() {
-        let request = PutThingsRequest::parse_info(2, PYHEALTHVAULT_HEIGHT).unwrap();
+        let mut request = PutThingsRequest::parse_info(2, PYHEALTHVAULT_HEIGHT).unwrap();
+        request.things[0].draft.updated_end_date = Some(time::macros::datetime!(2016-09-01 0:00));
         assert_eq!(PutThingsRequest::parse_info(2, &request.to_info_xml()).unwrap(), request);
+        // `Thing` has no updated-end-date, so v1 requests go without it.
+        request.things[0].draft.updated_end_date = None;
         let v1 = PutThingsRequest { version: 1, ..request };
         assert_eq!(PutThingsRequest::parse_info(1, &v1.to_info_xml()).unwrap(), v1);
         assert_eq!(
@@ -182,6 +185,28 @@ mod tests {
         let parsed = parse_response(&body).unwrap().info.unwrap();
         assert_eq!(parsed.schema(), Some("PutThings"));
         assert_eq!(PutThingsResponse::parse_info_xml(parsed.inner_xml).unwrap(), response);
+    }
+
+    /// Requests as the SDK writes them, with an updated-end-date, follow both request schemas.
+    #[test]
+    fn requests_validate_against_the_xsds() {
+        let Some(schemas) = Xmllint::for_test("PutThings request XSD validation") else {
+            return;
+        };
+        let mut request = PutThingsRequest::parse_info(2, PYHEALTHVAULT_HEIGHT).unwrap();
+        request.things[0].draft.updated_end_date = Some(time::macros::datetime!(2016-09-01 0:00));
+        for (version, xsd, namespace) in [
+            (1, "method-putthings.xsd", "urn:com.microsoft.wc.methods.PutThings"),
+            (2, "method-putthings2.xsd", "urn:com.microsoft.wc.methods.PutThings2"),
+        ] {
+            let info = PutThingsRequest { version, ..request.clone() }.to_info_xml();
+            assert_eq!(info.contains("<updated-end-date>2016-09-01T00:00:00</updated-end-date>"), version == 2);
+            let qualified = info.replacen("<info>", &format!(r#"<wc:info xmlns:wc="{namespace}">"#), 1);
+            let qualified = qualified.replacen("</info>", "</wc:info>", 1);
+            if let Err(report) = schemas.validate(xsd, &qualified) {
+                panic!("PutThings v{version} request does not validate against {xsd}:\n{report}");
+            }
+        }
     }
 
     #[test]

@@ -21,8 +21,8 @@ pub(crate) fn person() -> PersonId {
     PersonId::parse("2d44d876-3bde-482b-a2af-ba133bc41fa9").unwrap()
 }
 
-/// A weight with common data, an extension, related things, tags and two blobs, revised once
-/// (so its audits differ), read-only.
+/// A weight with common data, an extension, related things, tags, two blobs and an
+/// updated-end-date, revised once (so its audits differ), read-only.
 pub(crate) fn weight(day: u8) -> Thing {
     let key = ThingKey {
         id: ThingId::parse(&format!("0954ad63-ac67-4ae0-8592-259bd82ac3{day:02}")).unwrap(),
@@ -78,6 +78,7 @@ pub(crate) fn weight(day: u8) -> Thing {
                 blob_id: BlobId::parse("11111111-2222-4333-8444-666666666666").unwrap(),
             },
         ],
+        updated_end_date: Some(datetime!(2018-03-14 12:30:00.5)),
     };
     let record = RecordId::parse("7a2f1c3e-0000-4000-8000-000000000001").unwrap();
     let mut thing = Thing::create(record, key, draft, audit).unwrap();

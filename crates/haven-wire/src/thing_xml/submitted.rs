@@ -7,7 +7,7 @@ use roxmltree::Node;
 use super::blob::{BlobData, BlobPayloadEntry, parse_blob_payload, parse_data_other, write_blob_payload};
 use super::common::{parse_common, write_common};
 use super::fragment::element_text;
-use super::{ThingSchema, parse_guid, parse_key, write_key};
+use super::{ThingSchema, format_wall_clock, parse_guid, parse_key, parse_wall_clock, write_key};
 use crate::error::{WireError, excerpt};
 use crate::xml::{
     XmlBuilder, describe_element, is_named, optional_child, optional_text, parse_document, parse_number,
@@ -17,17 +17,18 @@ use crate::xml::{
 /// A thing submitted for writing, read from one `<thing>` of a PutThings request.
 ///
 /// Only what a client may set is read: the key, `type-id`, `flags` (kept so the platform can
-/// honour the ReadOnly bit; it decides which bits an application may set), `data-xml` and the
-/// blobs. `thing-state`, `eff-date`, `created`, `updated`, `eff-permissions`, `signature-info`
-/// and `updated-end-date` are ignored, as HealthVault ignores them. The top-level `tags`
+/// honour the ReadOnly bit; it decides which bits an application may set), `data-xml`, the
+/// blobs and `updated-end-date` (a wall-clock time; the domain decides what a far-future date
+/// means). `thing-state`, `eff-date`, `created`, `updated`, `eff-permissions` and
+/// `signature-info` are ignored, as HealthVault ignores them. The top-level `tags`
 /// (newer clients) wins over `common/tags` (older ones) when both are sent; the domain keeps one
 /// tag list, in [`CommonData::tags`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmittedThing {
     /// `thing-id@version-stamp`: an update of that version; `None` for a new thing.
     pub key: Option<ThingKey>,
-    /// The type, flags, data and common data. Its `blobs` are empty: the platform stores the
-    /// bytes below and then fills them in.
+    /// The type, flags, data, common data and updated-end-date. Its `blobs` are empty: the
+    /// platform stores the bytes below and then fills them in.
     pub draft: ThingDraft,
     /// Blobs sent inline (`base64data`, or v1's `data-other` as the default blob "").
     pub inline_blobs: Vec<InlineBlob>,
@@ -104,9 +105,12 @@ impl SubmittedThing {
         if let Some(payload) = optional_child(thing, "thing", "blob-payload")? {
             entries.extend(parse_blob_payload(payload)?);
         }
+        let updated_end_date = optional_text(thing, "thing", "updated-end-date")?
+            .map(|text| parse_wall_clock("thing/updated-end-date", &text))
+            .transpose()?;
         let mut submitted = Self {
             key,
-            draft: ThingDraft { type_id, flags, data_xml, common, blobs: Vec::new() },
+            draft: ThingDraft { type_id, flags, data_xml, common, blobs: Vec::new(), updated_end_date },
             inline_blobs: Vec::new(),
             blob_references: Vec::new(),
             removed_blobs: Vec::new(),
@@ -125,8 +129,9 @@ impl SubmittedThing {
     }
 
     /// Writes the `<thing>` a client sends for this submission. `Thing` can carry only the
-    /// default blob, inline, as `data-other`; other blobs are left out. `Thing2` writes every
-    /// blob in `blob-payload`, removals as `content-length` 0.
+    /// default blob, inline, as `data-other`; other blobs and the updated-end-date are left out.
+    /// `Thing2` writes every blob in `blob-payload`, removals as `content-length` 0, and ends
+    /// with `updated-end-date` when the draft has one.
     pub(crate) fn write(&self, builder: &mut XmlBuilder, schema: ThingSchema) {
         builder.start("thing");
         if let Some(key) = self.key {
@@ -144,7 +149,12 @@ impl SubmittedThing {
                     super::blob::write_data_other(builder, &blob.content_type, &blob.bytes);
                 }
             }
-            ThingSchema::Thing2 => write_blob_payload(builder, &self.blob_entries()),
+            ThingSchema::Thing2 => {
+                write_blob_payload(builder, &self.blob_entries());
+                if let Some(updated_end_date) = self.draft.updated_end_date {
+                    builder.text_element("updated-end-date", &format_wall_clock(updated_end_date));
+                }
+            }
         }
         builder.end("thing");
     }

@@ -3,7 +3,9 @@
 mod written;
 
 use haven_domain::ids::{ThingId, VersionStamp};
-use haven_domain::thing::{AccessAvenue, AuditAction, BlobHash, CommonData, RelatedTarget, RelatedThing, ThingFlags};
+use haven_domain::thing::{
+    AccessAvenue, AuditAction, BlobHash, CommonData, RelatedTarget, RelatedThing, ThingDraft, ThingFlags,
+};
 use haven_domain::thing_type::{APP_SPECIFIC, BLOOD_GLUCOSE, WEIGHT};
 use time::macros::datetime;
 
@@ -102,6 +104,7 @@ fn reads_everything_a_client_may_send() {
         }]
     );
     assert_eq!(thing.removed_blobs, ["old"]);
+    assert_eq!(thing.draft.updated_end_date, Some(datetime!(2020-01-01 0:00)));
 }
 
 #[test]
@@ -117,7 +120,32 @@ fn submissions_round_trip_through_the_writer() {
     let without_hash = InlineBlob { hash: None, ..thing.inline_blobs[0].clone() };
     assert_eq!(v1.inline_blobs, [without_hash], "the default blob travels as data-other, without its hash");
     assert!(v1.blob_references.is_empty() && v1.removed_blobs.is_empty());
-    assert_eq!(v1.draft, thing.draft);
+    assert_eq!(v1.draft.updated_end_date, None, "Thing has no updated-end-date");
+    assert_eq!(v1.draft, ThingDraft { updated_end_date: None, ..thing.draft.clone() });
+}
+
+/// The .NET SDK clears an updated-end-date by sending `DateTime.MaxValue`, with or without an
+/// offset; each reads as a wall-clock time after the latest end date kept.
+#[test]
+fn far_future_updated_end_dates_read_as_written() {
+    let thing = |end: &str| {
+        parse(&format!(
+            "<thing><type-id>3d34d87e-7fc1-4153-800f-f56592cb0d17</type-id><data-xml><weight/></data-xml><updated-end-date>{end}</updated-end-date></thing>"
+        ))
+        .unwrap()
+        .draft
+        .updated_end_date
+    };
+    for end in ["9999-12-31T23:59:59.9999999", "9999-12-31T23:59:59.9999999Z", "9999-12-31T23:59:59.9999999-08:00"] {
+        assert_eq!(thing(end), Some(datetime!(9999-12-31 23:59:59.999_999_9)), "{end}");
+    }
+    assert!(thing("9999-12-31T23:59:59.9999999").unwrap() > haven_domain::thing::LATEST_UPDATED_END_DATE);
+    assert!(matches!(
+        parse(
+            "<thing><type-id>3d34d87e-7fc1-4153-800f-f56592cb0d17</type-id><data-xml><weight/></data-xml><updated-end-date>never</updated-end-date></thing>"
+        ),
+        Err(WireError::InvalidDateTime { element: "thing/updated-end-date", .. })
+    ));
 }
 
 #[test]

@@ -59,8 +59,9 @@ pub fn thing_to_xml(
 ///
 /// Order (thing.xsd): `thing-id`, `type-id`, core (`thing-state`, `flags`, `eff-date`), audits
 /// (`created`, `updated`), `data-xml`, then `blob-payload` (`Thing2`) or `data-other` (`Thing`),
-/// `eff-permissions` and `tags`. `eff-date` is the wall-clock time without an offset; audit
-/// timestamps are UTC with `Z`.
+/// `eff-permissions`, `tags` and, last, `updated-end-date` (`Thing2` only, with the core
+/// section, where the .NET SDK reads it; `Thing` has no such element). `eff-date` and
+/// `updated-end-date` are wall-clock times without an offset; audit timestamps are UTC with `Z`.
 pub(crate) fn write_thing(
     builder: &mut XmlBuilder,
     output: &ThingOutput<'_>,
@@ -106,6 +107,9 @@ pub(crate) fn write_thing(
     }
     if let (true, Some(tags)) = (sections.tags, thing.common.tags.as_deref().filter(|tags| !tags.is_empty())) {
         builder.text_element("tags", tags);
+    }
+    if let (true, ThingSchema::Thing2, Some(updated_end_date)) = (sections.core, schema, thing.updated_end_date) {
+        builder.text_element("updated-end-date", &format_wall_clock(updated_end_date));
     }
     builder.end("thing");
 }

@@ -2,7 +2,9 @@
 //! over HTTP and the command line.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, reason = "a test fails by panicking")]
 
+mod browser;
 mod cli;
 mod python_clients;
 mod service_definition;
+mod shell_flow;
 mod support;

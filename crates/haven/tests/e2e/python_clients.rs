@@ -21,6 +21,7 @@ use openssl::rsa::Rsa;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
+use crate::shell_flow;
 use crate::support::{haven, run, text};
 
 /// The interpreter, the installed clients and the drivers.
@@ -144,6 +145,7 @@ impl Setup {
                     data_xml,
                     common: CommonData::default(),
                     blobs: Vec::new(),
+                    updated_end_date: None,
                 };
                 (None, draft)
             })
@@ -158,8 +160,17 @@ impl Setup {
     }
 }
 
-async fn set_up() -> Setup {
-    let us = InstanceSpec { test_grants: true, ..InstanceSpec::us() };
+/// How the person's consent and user token are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Consent {
+    /// `haven dev grant`, the development stand-in (refused where test grants are off).
+    DevGrant,
+    /// The real Shell: sign-up, APPAUTH and the consent screen, over HTTP.
+    Shell,
+}
+
+async fn set_up(consent: Consent) -> Setup {
+    let us = InstanceSpec { test_grants: consent == Consent::DevGrant, ..InstanceSpec::us() };
     let deployment = Deployment::start(haven(), &[us, InstanceSpec::eu()]).await.unwrap();
     let instance = deployment.instance("1");
     let config = instance.config_path.to_str().unwrap();
@@ -192,6 +203,49 @@ async fn set_up() -> Setup {
     ]);
     assert!(registered.status.success(), "{}", text(&registered).1);
 
+    let (wctoken, person_id, record_id) = match consent {
+        Consent::DevGrant => dev_grant(&deployment, config, application_id),
+        Consent::Shell => {
+            let returned = shell_flow::sign_up_and_authorize(
+                &instance.shell_url,
+                application_id,
+                "python.clients@example.org",
+                "Ada",
+                "Python",
+            )
+            .await;
+            assert_eq!(returned.get("target"), "AppAuthSuccess");
+            assert_eq!(returned.get("instanceid"), "1");
+            assert_eq!(returned.get("actionqs"), "e2e-state");
+            let wctoken = returned.get("wctoken").to_owned();
+            let platform_url = url::Url::parse(&instance.platform_url).unwrap();
+            let connection = Connection::new(platform_url, credentials.clone()).unwrap();
+            let person = connection.person_info(&CallAs::Online(wctoken.clone())).await.unwrap();
+            let record_id = person.selected_record_id.expect("the consented record is selected");
+            (wctoken, person.person_id.to_string(), record_id.to_string())
+        }
+    };
+
+    // The clients take the raw RSA numbers; e is fixed at 65537 in both.
+    let private_key = std::fs::read(key_directory.join("private-key.pem")).unwrap();
+    let rsa = Rsa::private_key_from_pem(&private_key).unwrap();
+    assert_eq!(rsa.e().to_dec_str().unwrap().to_string(), "65537");
+    let inputs = DriverInputs {
+        platform_url: instance.wildcat_url(),
+        app_id: application_id.to_string(),
+        thumbprint: certificate::app_certificate(&key_pair.certificate).unwrap().thumbprint.as_str().to_owned(),
+        modulus_hex: rsa.n().to_hex_str().unwrap().to_string(),
+        private_exponent_hex: rsa.d().to_hex_str().unwrap().to_string(),
+        wctoken,
+        person_id,
+        record_id,
+    };
+    Setup { deployment, inputs, credentials }
+}
+
+/// Consent and a user token from `haven dev grant`; also checks that an instance without
+/// test grants refuses it. Returns the wctoken, person id and record id it printed.
+fn dev_grant(deployment: &Deployment, config: &str, application_id: ApplicationId) -> (String, String, String) {
     let granted = run(&[
         "dev",
         "grant",
@@ -222,21 +276,7 @@ async fn set_up() -> Setup {
     assert!(!refused.status.success() && refused.stdout.is_empty());
     assert!(text(&refused).1.contains("does not allow test grants"), "{}", text(&refused).1);
 
-    // The clients take the raw RSA numbers; e is fixed at 65537 in both.
-    let private_key = std::fs::read(key_directory.join("private-key.pem")).unwrap();
-    let rsa = Rsa::private_key_from_pem(&private_key).unwrap();
-    assert_eq!(rsa.e().to_dec_str().unwrap().to_string(), "65537");
-    let inputs = DriverInputs {
-        platform_url: instance.wildcat_url(),
-        app_id: application_id.to_string(),
-        thumbprint: certificate::app_certificate(&key_pair.certificate).unwrap().thumbprint.as_str().to_owned(),
-        modulus_hex: rsa.n().to_hex_str().unwrap().to_string(),
-        private_exponent_hex: rsa.d().to_hex_str().unwrap().to_string(),
-        wctoken: field("wctoken"),
-        person_id: field("person-id"),
-        record_id: field("record-id"),
-    };
-    Setup { deployment, inputs, credentials }
+    (field("wctoken"), field("person-id"), field("record-id"))
 }
 
 /// The step of this name (and, for GetPersonInfo, avenue) among a driver's lines.
@@ -265,7 +305,7 @@ fn assert_person_info(person_info: &Value, inputs: &DriverInputs) {
 #[tokio::test]
 async fn python_healthvault_reads_weights_and_keeps_an_alternate_id() {
     let Some(clients) = python_clients() else { return };
-    let setup = set_up().await;
+    let setup = set_up(Consent::DevGrant).await;
     // The driver asks for weights from 30 days ago to a day ahead.
     setup.put_weights(&[(-60, "80.5"), (-5, "71.5"), (-2, "72"), (10, "60.25")]).await;
     let steps = clients.run_driver("python-healthvault", "python_healthvault_flow.py", &setup.inputs);
@@ -295,7 +335,7 @@ async fn python_healthvault_reads_weights_and_keeps_an_alternate_id() {
 #[tokio::test]
 async fn pyhealthvault_reads_writes_and_removes_things_online_and_offline() {
     let Some(clients) = python_clients() else { return };
-    let setup = set_up().await;
+    let setup = set_up(Consent::Shell).await;
     setup.put_weights(&[(-3, "70"), (-1, "69.5")]).await;
     let steps = clients.run_driver("pyhealthvault", "pyhealthvault_flow.py", &setup.inputs);
 

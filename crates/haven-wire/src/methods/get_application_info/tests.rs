@@ -39,6 +39,7 @@ pub(super) fn application() -> Application {
         supported_instances: [InstanceId::parse("1").unwrap(), InstanceId::parse("2").unwrap()].into_iter().collect(),
         master_id: Some(ApplicationId::parse("30000000-0000-0000-0000-000000000000").unwrap()),
         is_soda: false,
+        soda_secret: None,
         created_at: datetime!(2026-01-02 03:04:05.678 UTC),
     }
 }

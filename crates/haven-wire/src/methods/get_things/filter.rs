@@ -118,7 +118,7 @@ impl ThingFilter {
     }
 
     /// Narrows `query` by this filter's conditions that [`ThingQuery`] can express (everything
-    /// but `xpath` and the updated-end dates). `states` collects the state condition, which
+    /// but `xpath`). `states` collects the state condition, which
     /// starts unset because the query's default (Active only) is not a condition to intersect
     /// with. Returns `None` when the conditions contradict the query's, so nothing can match.
     pub(super) fn narrow(&self, query: &mut ThingQuery, states: &mut Option<Vec<ThingState>>) -> Option<()> {
@@ -130,6 +130,8 @@ impl ThingFilter {
         }
         query.eff_date_min = latest(query.eff_date_min, self.eff_date_min);
         query.eff_date_max = earliest(query.eff_date_max, self.eff_date_max);
+        query.updated_end_date_min = latest(query.updated_end_date_min, self.updated_end_date_min);
+        query.updated_end_date_max = earliest(query.updated_end_date_max, self.updated_end_date_max);
         query.created_min = latest(query.created_min, self.created_date_min);
         query.created_max = earliest(query.created_max, self.created_date_max);
         query.updated_min = latest(query.updated_min, self.updated_date_min);

@@ -108,7 +108,7 @@ impl ThingsGroupRequest {
     /// as the limit. `None` when the filters contradict each other, so nothing can match.
     ///
     /// Left to the caller: which versions `ThingTarget::Keys` and `current_version_only` ask
-    /// for (the query selects things by id), each filter's `xpath` and updated-end dates, and
+    /// for (the query selects things by id), each filter's `xpath`, and
     /// authorization (such as excluding Personal things).
     pub fn query(&self) -> Option<ThingQuery> {
         let mut query = ThingQuery { limit: self.max, ..ThingQuery::default() };

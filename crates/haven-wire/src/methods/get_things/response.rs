@@ -53,12 +53,19 @@ pub struct UnprocessedThingKey {
     pub type_id: ThingTypeId,
     /// `eff-date`, a wall-clock time.
     pub eff_date: PrimitiveDateTime,
+    /// `updated-end-date`, a wall-clock time; absent when the thing has no end date.
+    pub updated_end_date: Option<PrimitiveDateTime>,
 }
 
 impl UnprocessedThingKey {
     /// The key information of a stored thing.
     pub fn of(thing: &Thing) -> Self {
-        Self { key: thing.key, type_id: thing.type_id, eff_date: thing.eff_date }
+        Self {
+            key: thing.key,
+            type_id: thing.type_id,
+            eff_date: thing.eff_date,
+            updated_end_date: thing.updated_end_date,
+        }
     }
 }
 
@@ -83,6 +90,10 @@ pub(super) fn write_groups(groups: &[GroupResponse<'_>], schema: ThingSchema, na
                 None => builder.text_element("type-id", &type_id),
             }
             builder.text_element("eff-date", &format_wall_clock(unprocessed.eff_date));
+            builder.optional_text_element(
+                "updated-end-date",
+                unprocessed.updated_end_date.map(format_wall_clock).as_deref(),
+            );
             builder.end("unprocessed-thing-key-info");
         }
         if group.filtered {
@@ -161,5 +172,8 @@ fn parse_unprocessed(info: Node<'_, '_>) -> Result<UnprocessedThingKey, WireErro
             "group/unprocessed-thing-key-info/eff-date",
             &text_of(required_child(info, ELEMENT, "eff-date")?),
         )?,
+        updated_end_date: optional_text(info, ELEMENT, "updated-end-date")?
+            .map(|text| parse_wall_clock("group/unprocessed-thing-key-info/updated-end-date", &text))
+            .transpose()?,
     })
 }

@@ -97,6 +97,8 @@ fn filters_narrow_the_query_together() {
         "<updated-end-date-max>2018-01-01T00:00:00</updated-end-date-max></filter>",
         "<filter><type-id>ca3c57f4-f4c1-4e15-be67-0a3caf5414ed</type-id><thing-state>Deleted</thing-state>",
         "<eff-date-min>2017-03-01T00:00:00</eff-date-min><updated-date-min>2017-01-01T00:00:00Z</updated-date-min>",
+        "<updated-end-date-max>2017-12-01T00:00:00</updated-end-date-max>",
+        "<updated-end-date-min>2017-04-01T00:00:00Z</updated-end-date-min>",
         "</filter><format><section>core</section></format></group></info>"
     );
     let group = &request(2, info).groups[0];
@@ -111,6 +113,8 @@ fn filters_narrow_the_query_together() {
     );
     assert_eq!(group.xpaths().collect::<Vec<_>>(), ["/thing/data-xml/weight"]);
     assert_eq!(group.filters[0].updated_end_date_max, Some(datetime!(2018-01-01 0:00)));
+    assert_eq!(query.updated_end_date_max, Some(datetime!(2017-12-01 0:00)), "the earlier maximum");
+    assert_eq!(query.updated_end_date_min, Some(datetime!(2017-04-01 0:00)), "a wall-clock time, offset ignored");
 
     let contradiction = concat!(
         "<info><group><filter><type-id>3d34d87e-7fc1-4153-800f-f56592cb0d17</type-id></filter>",

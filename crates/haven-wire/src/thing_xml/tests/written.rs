@@ -41,7 +41,10 @@ fn every_section_reads_back() {
     ];
     let positions: Vec<_> = order.iter().map(|tag| xml.find(tag).unwrap_or_else(|| panic!("{tag} in {xml}"))).collect();
     assert!(positions[..10].windows(2).all(|pair| pair[0] < pair[1]), "schema order: {xml}");
-    assert!(xml.ends_with("<tags>morning,home</tags></thing>"), "{xml}");
+    assert!(
+        xml.ends_with("<tags>morning,home</tags><updated-end-date>2018-03-14T12:30:00.500</updated-end-date></thing>"),
+        "updated-end-date comes last, a wall-clock time: {xml}"
+    );
     assert!(xml.contains("<eff-date>2017-03-14T17:56:25.120</eff-date>"), "wall clock, no offset: {xml}");
     assert!(xml.contains("<timestamp>2017-03-15T00:56:26.243Z</timestamp>"), "{xml}");
     assert!(!xml.contains("data-other"));
@@ -68,6 +71,15 @@ fn every_section_reads_back() {
         Some(EffectivePermissions { permissions: Permissions::ALL, immutable: true })
     );
     assert_eq!(read.tags.as_deref(), Some("morning,home"));
+    assert_eq!(read.updated_end_date, Some(datetime!(2018-03-14 12:30:00.5)));
+
+    let without_core = ThingSections { core: false, ..ThingSections::all() };
+    let xml = thing_to_xml(&output(&thing), without_core, ThingSchema::Thing2, &names());
+    assert!(!xml.contains("updated-end-date"), "it belongs to the core section: {xml}");
+    let mut open_ended = thing.clone();
+    open_ended.updated_end_date = None;
+    let xml = thing_to_xml(&output(&open_ended), ThingSections::all(), ThingSchema::Thing2, &names());
+    assert!(!xml.contains("updated-end-date"), "{xml}");
 }
 
 #[test]
@@ -76,6 +88,7 @@ fn thing_v1_carries_the_default_blob_as_data_other() {
     let xml = thing_to_xml(&output(&thing), ThingSections::all(), ThingSchema::Thing, &names());
     assert!(!xml.contains("blob-payload"), "{xml}");
     assert!(xml.contains(r#"<data-other content-type="text/plain" content-encoding="base64">aGVsbG8=</data-other>"#));
+    assert!(!xml.contains("updated-end-date"), "Thing has no updated-end-date: {xml}");
     let read = parse_wire_thing(&xml).unwrap();
     assert_eq!(read.blobs.len(), 1);
     assert_eq!(read.blobs[0].data, BlobData::Inline(b"hello".to_vec()));

@@ -76,6 +76,8 @@ fn written_answers_read_back() {
         "unprocessed keys keep their wall-clock eff-date"
     );
     assert_eq!(full.unprocessed[0].eff_date, datetime!(2017-03-14 17:56:25.120));
+    assert_eq!(full.unprocessed[0].updated_end_date, Some(datetime!(2018-03-14 12:30:00.5)));
+    assert_eq!(full.things[0].updated_end_date, Some(datetime!(2018-03-14 12:30:00.5)));
     assert!(response.groups[1].things.is_empty() && !response.groups[1].filtered);
     let core = &response.groups[2].things[0];
     assert!(core.created.is_none() && core.blobs.is_empty() && core.effective_permissions.is_none());

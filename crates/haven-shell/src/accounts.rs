@@ -1,0 +1,471 @@
+//! Accounts: sign-up (the country decides the instance; the instance's minimum age applies),
+//! sign-in with per-account lockout and per-address rate limiting, sign-out, the account
+//! page and password change.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::header::{HeaderMap, LOCATION, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::Form;
+use haven_domain::account::{AccountError, AccountRequest, NewAccountIds, open_account};
+use haven_domain::country::CountryCode;
+use haven_domain::credential::{Credential, check_new_password};
+use haven_domain::ids::{PersonId, RecordId};
+use haven_domain::person::{EmailAddress, Person};
+use haven_domain::topology::CountryPlacement;
+use haven_store::StoreError;
+use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+
+use crate::error::{ShellError, render};
+use crate::form::{FieldErrors, local_path};
+use crate::visit::{Visit, cleared_cookie, session_cookie, start_session};
+use crate::{Chrome, ShellState, password};
+
+/// Where people go after signing in or up when nothing else was asked.
+const AFTER_SIGN_IN: &str = "/records";
+
+/// A 303 to `location` (a local path), with extra headers.
+fn see_other(location: &str, cookie: Option<HeaderValue>) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The sign-in page's address that comes back to `here` afterwards.
+pub(crate) fn sign_in_then(here: &str) -> String {
+    format!("/signin?next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+// ---------------------------------------------------------------------------- sign-up
+
+/// What the sign-up form sends; every field a string so any submission can be answered
+/// with the form and its messages.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct SignUpForm {
+    csrf: String,
+    email: String,
+    password: String,
+    password_again: String,
+    given_name: String,
+    family_name: String,
+    birth_date: String,
+    country: String,
+    next: String,
+}
+
+/// A country in the picker.
+#[derive(Debug)]
+pub(crate) struct CountryOption {
+    code: String,
+    name: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignUpPage<'a> {
+    chrome: Chrome,
+    form: &'a SignUpForm,
+    errors: FieldErrors,
+    countries: Vec<CountryOption>,
+    birth_date_hint: String,
+}
+
+fn countries() -> Vec<CountryOption> {
+    let mut countries: Vec<CountryOption> =
+        CountryCode::all().map(|code| CountryOption { code: code.as_str().to_owned(), name: code.name() }).collect();
+    countries.sort_by(|first, second| first.name.cmp(second.name));
+    countries
+}
+
+fn sign_up_page(
+    state: &ShellState,
+    visit: &Visit,
+    form: &SignUpForm,
+    errors: FieldErrors,
+) -> Result<Response, ShellError> {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let minimum_age = state.instance().map_or(0, |instance| instance.min_signup_age);
+    let birth_date_hint = format!("Year-month-day. You must be at least {minimum_age} years old.");
+    let page = SignUpPage { chrome: visit.chrome(state), form, errors, countries: countries(), birth_date_hint };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub(crate) async fn sign_up_form(
+    State(state): State<ShellState>,
+    Extension(visit): Extension<Visit>,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, ShellError> {
+    if visit.person.is_some() {
+        return Ok(see_other(&local_path(&query.next, AFTER_SIGN_IN), None));
+    }
+    let form = SignUpForm { next: query.next, ..SignUpForm::default() };
+    sign_up_page(&state, &visit, &form, FieldErrors::default())
+}
+
+pub(crate) async fn sign_up(
+    State(state): State<ShellState>,
+    Extension(visit): Extension<Visit>,
+    headers: HeaderMap,
+    Form(mut form): Form<SignUpForm>,
+) -> Result<Response, ShellError> {
+    visit.check_form(&headers, &form.csrf)?;
+    let now = state.clock.now();
+    let mut errors = FieldErrors::default();
+
+    let email = EmailAddress::parse(&form.email)
+        .map_err(|error| errors.add("email", format!("Enter your e-mail address: {error}.")))
+        .ok();
+    if let Err(problem) = check_new_password(&form.password, &form.email) {
+        errors.add("password", format!("Choose another password: {problem}."));
+    } else if form.password != form.password_again {
+        errors.add("password_again", "The two passwords differ; type the same password twice.");
+    }
+    if form.given_name.trim().is_empty() {
+        errors.add("given_name", "Enter your first name.");
+    }
+    if form.family_name.trim().is_empty() {
+        errors.add("family_name", "Enter your last name.");
+    }
+    let birth_date = time::Date::parse(form.birth_date.trim(), format_description!("[year]-[month]-[day]"))
+        .map_err(|_| errors.add("birth_date", "Enter your date of birth as year-month-day, for example 1980-04-23."))
+        .ok()
+        .filter(|date| {
+            let plausible = *date <= now.date() && date.year() >= 1900;
+            if !plausible {
+                errors.add("birth_date", "Enter your real date of birth.");
+            }
+            plausible
+        });
+    let country = CountryCode::parse(&form.country).map_err(|_| errors.add("country", "Choose your country.")).ok();
+
+    let (Some(email), Some(birth_date), Some(country), true) = (email, birth_date, country, errors.is_empty()) else {
+        form.password.clear();
+        form.password_again.clear();
+        return sign_up_page(&state, &visit, &form, errors);
+    };
+    let request = AccountRequest {
+        email,
+        given_name: form.given_name.clone(),
+        family_name: form.family_name.clone(),
+        birth_date,
+        country,
+    };
+    let ids = NewAccountIds {
+        person_id: PersonId::from_uuid(uuid::Uuid::new_v4()),
+        record_id: RecordId::from_uuid(uuid::Uuid::new_v4()),
+    };
+    let account = match open_account(request, &state.topology, &state.instance_id, ids, now) {
+        Ok(account) => account,
+        Err(error) => {
+            match error {
+                AccountError::UnsupportedCountry(country) => errors.add(
+                    "country",
+                    format!(
+                        "Haven is not offered to people living in {}, so an account cannot be opened for it.",
+                        country.name()
+                    ),
+                ),
+                AccountError::OtherInstance { country, instance } => {
+                    let elsewhere = state.topology.instance(&instance);
+                    let name = elsewhere.map_or_else(|| instance.to_string(), |other| other.name.clone());
+                    let url = elsewhere.map_or_else(String::new, |other| format!(" at {}signup", other.shell_url));
+                    errors.add(
+                        "country",
+                        format!(
+                            "Records of people living in {} are kept by Haven {name}; please sign up there{url}.",
+                            country.name()
+                        ),
+                    );
+                }
+                AccountError::TooYoung { minimum_age } => errors.add(
+                    "birth_date",
+                    format!("You must be at least {minimum_age} years old to open an account here."),
+                ),
+                AccountError::MissingName => errors.add("given_name", "Enter your name."),
+            }
+            form.password.clear();
+            form.password_again.clear();
+            return sign_up_page(&state, &visit, &form, errors);
+        }
+    };
+    let hash = password::hash(form.password.clone()).await?;
+    let credential = Credential::new(account.person.id, hash, now);
+    match state.store.create_account(&account.person, &account.record, &account.custodian, &credential).await {
+        Ok(()) => {}
+        Err(StoreError::DuplicateEmail) => {
+            errors.add("email", "An account with this e-mail address already exists; sign in instead.");
+            form.password.clear();
+            form.password_again.clear();
+            return sign_up_page(&state, &visit, &form, errors);
+        }
+        Err(error) => return Err(error.into()),
+    }
+    tracing::info!(person = %account.person.id, "account opened");
+    begin_signed_in(&state, &visit, &account.person, &local_path(&form.next, AFTER_SIGN_IN)).await
+}
+
+/// Replaces the visitor's session with a signed-in one (a token seen before sign-in is
+/// worthless after) and goes to `next`.
+async fn begin_signed_in(
+    state: &ShellState,
+    visit: &Visit,
+    person: &Person,
+    next: &str,
+) -> Result<Response, ShellError> {
+    let now = state.clock.now();
+    let (token, _session) = start_session(state.store.as_ref(), Some(person), now).await?;
+    state.store.delete_web_session(visit.session.token_hash).await?;
+    Ok(see_other(next, Some(session_cookie(state, &token))))
+}
+
+// ---------------------------------------------------------------------------- sign-in
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct SignInForm {
+    csrf: String,
+    email: String,
+    password: String,
+    next: String,
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage<'a> {
+    chrome: Chrome,
+    form: &'a SignInForm,
+    errors: FieldErrors,
+    problem: Option<String>,
+}
+
+fn sign_in_page(
+    state: &ShellState,
+    visit: &Visit,
+    form: &SignInForm,
+    status: StatusCode,
+    problem: Option<String>,
+) -> Result<Response, ShellError> {
+    let page = SignInPage { chrome: visit.chrome(state), form, errors: FieldErrors::default(), problem };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub(crate) async fn sign_in_form(
+    State(state): State<ShellState>,
+    Extension(visit): Extension<Visit>,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, ShellError> {
+    if visit.person.is_some() {
+        return Ok(see_other(&local_path(&query.next, AFTER_SIGN_IN), None));
+    }
+    let form = SignInForm { next: query.next, ..SignInForm::default() };
+    sign_in_page(&state, &visit, &form, StatusCode::OK, None)
+}
+
+pub(crate) async fn sign_in(
+    State(state): State<ShellState>,
+    Extension(visit): Extension<Visit>,
+    connection: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(mut form): Form<SignInForm>,
+) -> Result<Response, ShellError> {
+    visit.check_form(&headers, &form.csrf)?;
+    let password = std::mem::take(&mut form.password);
+    if let Some(Extension(ConnectInfo(address))) = connection
+        && state.limits.sign_in.check_key(&address.ip()).is_err()
+    {
+        tracing::warn!(address = %address.ip(), "sign-in rate limit reached");
+        let problem = "Too many sign-in attempts from your network. Wait a minute, then try again.".to_owned();
+        return sign_in_page(&state, &visit, &form, StatusCode::TOO_MANY_REQUESTS, Some(problem));
+    }
+    let now = state.clock.now();
+    let wrong = || "The e-mail address or the password is wrong.".to_owned();
+    let person = match EmailAddress::parse(&form.email) {
+        Ok(email) => state.store.person_by_email(&email).await?,
+        Err(_) => None,
+    };
+    let credential = match &person {
+        Some(person) => state.store.credential(person.id).await?,
+        None => None,
+    };
+    if let Some(credential) = &credential
+        && credential.is_locked_at(now)
+    {
+        return sign_in_page(&state, &visit, &form, StatusCode::FORBIDDEN, Some(locked_message(credential)));
+    }
+    let matches =
+        password::verify(password, credential.as_ref().map(|credential| credential.password_hash.clone())).await?;
+    let (Some(person), Some(credential), true) = (&person, credential, matches) else {
+        if let Some(person) = &person {
+            let counted = state.store.record_sign_in_failure(person.id, now).await?;
+            if counted.is_locked_at(now) {
+                tracing::warn!(person = %person.id, "account locked after repeated failed sign-ins");
+                return sign_in_page(&state, &visit, &form, StatusCode::FORBIDDEN, Some(locked_message(&counted)));
+            }
+        }
+        return sign_in_page(&state, &visit, &form, StatusCode::UNAUTHORIZED, Some(wrong()));
+    };
+    if credential.failed_attempts > 0 || credential.locked_until.is_some() {
+        state.store.put_credential(&credential.after_success()).await?;
+    }
+    tracing::info!(person = %person.id, "signed in");
+    begin_signed_in(&state, &visit, person, &local_path(&form.next, AFTER_SIGN_IN)).await
+}
+
+fn locked_message(credential: &Credential) -> String {
+    let until = credential
+        .locked_until
+        .and_then(|until| until.format(format_description!("[hour]:[minute] UTC")).ok())
+        .unwrap_or_else(|| "a few minutes from now".to_owned());
+    format!(
+        "This account is locked after too many wrong passwords, to keep it safe. Try again after {until}, or ask \
+         the service's operator for help."
+    )
+}
+
+// ---------------------------------------------------------------------------- sign-out
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct CsrfOnly {
+    csrf: String,
+}
+
+pub(crate) async fn sign_out(
+    State(state): State<ShellState>,
+    Extension(visit): Extension<Visit>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, ShellError> {
+    visit.check_form(&headers, &form.csrf)?;
+    state.store.delete_web_session(visit.session.token_hash).await?;
+    Ok(see_other("/", Some(cleared_cookie(&state))))
+}
+
+// ---------------------------------------------------------------------------- account
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    chrome: Chrome,
+    person: &'a Person,
+    instance_name: String,
+    password_changed: String,
+    notice: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct AccountQuery {
+    #[serde(default)]
+    changed: Option<String>,
+}
+
+pub(crate) async fn account(
+    State(state): State<ShellState>,
+    Extension(visit): Extension<Visit>,
+    Query(query): Query<AccountQuery>,
+) -> Result<Response, ShellError> {
+    let Some(person) = &visit.person else { return Ok(see_other(&sign_in_then("/account"), None)) };
+    let credential = state.store.credential(person.id).await?;
+    let password_changed = credential
+        .and_then(|credential| credential.changed_at.format(&Rfc3339).ok())
+        .map_or_else(|| "never".to_owned(), |text| text.chars().take(10).collect());
+    let placement_name = match state.topology.instance_for_country(person.country) {
+        CountryPlacement::Instance(instance) => instance.name.clone(),
+        CountryPlacement::Unsupported => state.instance_id.to_string(),
+    };
+    let notice = query.changed.is_some().then_some("Your password was changed. Other browsers were signed out.");
+    let page =
+        AccountPage { chrome: visit.chrome(&state), person, instance_name: placement_name, password_changed, notice };
+    Ok(render(&page)?.into_response())
+}
+
+// ---------------------------------------------------------------------------- password
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct PasswordForm {
+    csrf: String,
+    current_password: String,
+    new_password: String,
+    new_password_again: String,
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    errors: FieldErrors,
+}
+
+fn password_page(state: &ShellState, visit: &Visit, errors: FieldErrors) -> Result<Response, ShellError> {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, render(&PasswordPage { chrome: visit.chrome(state), errors })?).into_response())
+}
+
+pub(crate) async fn password_form(
+    State(state): State<ShellState>,
+    Extension(visit): Extension<Visit>,
+) -> Result<Response, ShellError> {
+    if visit.person.is_none() {
+        return Ok(see_other(&sign_in_then("/account/password"), None));
+    }
+    password_page(&state, &visit, FieldErrors::default())
+}
+
+pub(crate) async fn change_password(
+    State(state): State<ShellState>,
+    Extension(visit): Extension<Visit>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, ShellError> {
+    visit.check_form(&headers, &form.csrf)?;
+    let person = visit.person()?;
+    let now = state.clock.now();
+    let credential = state.store.credential(person.id).await?;
+    let mut errors = FieldErrors::default();
+    if let Some(credential) = &credential
+        && credential.is_locked_at(now)
+    {
+        errors.add("current_password", locked_message(credential));
+        return password_page(&state, &visit, errors);
+    }
+    let stored = credential.as_ref().map(|credential| credential.password_hash.clone());
+    if !password::verify(form.current_password.clone(), stored).await? {
+        // Wrong current passwords count toward the lockout as sign-ins do.
+        if credential.is_some() {
+            state.store.record_sign_in_failure(person.id, now).await?;
+        }
+        errors.add("current_password", "This is not your current password.");
+    }
+    if let Err(problem) = check_new_password(&form.new_password, person.sign_in_email.as_str()) {
+        errors.add("new_password", format!("Choose another password: {problem}."));
+    } else if form.new_password != form.new_password_again {
+        errors.add("new_password_again", "The two new passwords differ; type the same password twice.");
+    }
+    if !errors.is_empty() {
+        return password_page(&state, &visit, errors);
+    }
+    let hash = password::hash(form.new_password.clone()).await?;
+    state.store.put_credential(&Credential::new(person.id, hash, now)).await?;
+    let others = state.store.delete_web_sessions_of_person(person.id, Some(visit.session.token_hash)).await?;
+    tracing::info!(person = %person.id, other_sessions_ended = others, "password changed");
+    Ok(see_other("/account?changed=1", None))
+}

@@ -1,0 +1,161 @@
+//! The record pages (issue 4): the signed-in person's records, creating a record for someone
+//! they look after, a record's things and each thing's history, adding a weight or a blood
+//! pressure by hand, and the applications authorized on a record, which a custodian can
+//! revoke.
+//!
+//! Only people with access to a record (an active [`RecordMember`]) see it; to anyone else
+//! it does not exist (404), so a guessed address reveals nothing. Only custodians add
+//! things or revoke applications; other members see the same pages read-only. The Shell
+//! shows the person every thing, Personal ones included: they are the person's own.
+
+mod applications;
+mod create;
+mod measurements;
+mod summary;
+mod view;
+
+use askama::Template;
+use axum::Router;
+use axum::http::header::LOCATION;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use haven_domain::ids::RecordId;
+use haven_domain::person::Person;
+use haven_domain::record::{Record, RecordMember, RecordState};
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::accounts::sign_in_then;
+use crate::error::{ShellError, render};
+use crate::visit::Visit;
+use crate::{Chrome, ShellState};
+
+/// The record pages' routes, merged into the Shell's pages.
+pub(crate) fn routes() -> Router<ShellState> {
+    Router::new()
+        .route("/records", get(create::list))
+        .route("/records/new", get(create::new_record_form).post(create::create_record))
+        .route("/records/{record_id}", get(view::record_page))
+        .route("/records/{record_id}/things/{thing_id}", get(view::thing_page))
+        .route("/records/{record_id}/weight", get(measurements::weight_form).post(measurements::add_weight))
+        .route(
+            "/records/{record_id}/blood-pressure",
+            get(measurements::blood_pressure_form).post(measurements::add_blood_pressure),
+        )
+        .route("/records/{record_id}/applications", get(applications::applications_page))
+        .route("/records/{record_id}/applications/{application_id}/revoke", post(applications::revoke))
+}
+
+/// A record as one of its members sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenRecord {
+    /// The signed-in person.
+    pub(crate) person: Person,
+    /// The record.
+    pub(crate) record: Record,
+    /// The person's access to it, active now.
+    pub(crate) member: RecordMember,
+}
+
+impl OpenRecord {
+    /// Whether the person may change the record: custodians of a writable record only.
+    pub(crate) fn can_change(&self) -> bool {
+        self.member.is_custodian && self.record.state == RecordState::Active
+    }
+
+    /// The record's page.
+    pub(crate) fn path(&self) -> String {
+        format!("/records/{}", self.record.id)
+    }
+}
+
+/// Opens the record named in a path for `person`: [`ShellError::NotFound`] when the id is
+/// not a record id, the record does not exist or is deleted, or the person has no active
+/// access to it. All three look the same, so nobody learns which records exist.
+pub(crate) async fn open_record(
+    state: &ShellState,
+    person: &Person,
+    record_id_text: &str,
+) -> Result<OpenRecord, ShellError> {
+    let record_id = RecordId::parse(record_id_text).map_err(|_| ShellError::NotFound)?;
+    let now = state.clock.now();
+    let member = state
+        .store
+        .record_member(record_id, person.id)
+        .await?
+        .filter(|member| member.is_active_at(now))
+        .ok_or(ShellError::NotFound)?;
+    let record = state
+        .store
+        .record(record_id)
+        .await?
+        .filter(|record| record.state != RecordState::Deleted)
+        .ok_or(ShellError::NotFound)?;
+    Ok(OpenRecord { person: person.clone(), record, member })
+}
+
+/// A 303 to `location`, a path on this Shell.
+pub(crate) fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+/// The answer to a signed-out visitor of `here`: the sign-in page, coming back afterwards.
+pub(crate) fn sign_in_first(here: &str) -> Response {
+    see_other(&sign_in_then(here))
+}
+
+/// The page telling a member why they cannot change the record.
+#[derive(Template)]
+#[template(path = "record_read_only.html")]
+struct ReadOnlyPage<'a> {
+    chrome: Chrome,
+    record: &'a Record,
+    reason: &'static str,
+}
+
+/// The page a member who may not change the record sees instead of a form (403).
+pub(crate) fn read_only_page(state: &ShellState, visit: &Visit, open: &OpenRecord) -> Result<Response, ShellError> {
+    let reason = if open.record.state == RecordState::Active {
+        "Only the record's custodians can add to it or change which applications may use it."
+    } else {
+        "This record cannot be changed at the moment."
+    };
+    let page = ReadOnlyPage { chrome: visit.chrome(state), record: &open.record, reason };
+    Ok((StatusCode::FORBIDDEN, render(&page)?).into_response())
+}
+
+/// A moment in UTC for people: "22 November 2026, 09:00 UTC".
+pub(crate) fn moment_text(moment: OffsetDateTime) -> String {
+    let utc = moment.to_offset(time::UtcOffset::UTC);
+    let description = format_description!("[day padding:none] [month repr:long] [year], [hour]:[minute] UTC");
+    utc.format(description).unwrap_or_else(|_| utc.to_string())
+}
+
+/// A wall-clock date and time as written in a thing: "22 November 2026, 09:00", or the date
+/// alone at midnight (types that carry only a date).
+pub(crate) fn wall_clock_text(moment: PrimitiveDateTime) -> String {
+    let formatted = if moment.time() == time::Time::MIDNIGHT {
+        moment.format(format_description!("[day padding:none] [month repr:long] [year]"))
+    } else {
+        moment.format(format_description!("[day padding:none] [month repr:long] [year], [hour]:[minute]"))
+    };
+    formatted.unwrap_or_else(|_| moment.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn moments_read_as_words() {
+        assert_eq!(moment_text(datetime!(2026-11-22 09:05 +02:00)), "22 November 2026, 07:05 UTC");
+        assert_eq!(wall_clock_text(datetime!(2026-03-04 7:30)), "4 March 2026, 07:30");
+        assert_eq!(wall_clock_text(datetime!(2026-03-04 0:00)), "4 March 2026");
+    }
+}

@@ -1,0 +1,34 @@
+//! Random tokens for cookies and forms: 32 bytes from the operating system, as hex.
+
+use std::fmt::Write as _;
+
+/// Bytes of randomness in a token.
+const TOKEN_BYTES: usize = 32;
+
+/// Why randomness could not be had.
+#[derive(Debug, thiserror::Error)]
+#[error("the operating system's random source failed: {0}")]
+pub(crate) struct RandomnessError(String);
+
+/// A new random token as 64 hex digits.
+pub(crate) fn new_token() -> Result<String, RandomnessError> {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(|error| RandomnessError(error.to_string()))?;
+    Ok(bytes.iter().fold(String::with_capacity(TOKEN_BYTES * 2), |mut text, byte| {
+        let _ = write!(text, "{byte:02x}");
+        text
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_and_differ() {
+        let (first, second) = (new_token().unwrap(), new_token().unwrap());
+        assert_eq!(first.len(), 64);
+        assert!(first.chars().all(|character| character.is_ascii_hexdigit()));
+        assert_ne!(first, second);
+    }
+}

@@ -1,0 +1,192 @@
+//! The Shell in a real browser: Debian's Chromium, driven by playwright-core scripts in
+//! `tests/browser/`, against real `haven serve` processes. Each script prints one JSON line
+//! per step and exits non-zero on the first failed check; screenshots go to
+//! `target/browser-output/<script>/`.
+//!
+//! `scripts/test` installs Chromium (Debian package) and playwright-core (`npm ci` in
+//! `tests/browser`). Without them the tests are skipped, saying why, except under CI, where
+//! they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use haven::certificate;
+use haven_domain::ids::{ApplicationId, PersonId, RecordId};
+use haven_domain::thing_type::WEIGHT;
+use haven_domain::topology::InstanceId;
+use haven_sdk::{ApplicationCredentials, CallAs, Connection};
+use haven_testkit::{Deployment, InstanceSpec};
+
+use crate::support::{haven, run, text};
+
+/// Node, Chromium and the scripts.
+struct BrowserTests {
+    node: PathBuf,
+    chromium: PathBuf,
+    scripts: PathBuf,
+    output: PathBuf,
+}
+
+impl BrowserTests {
+    /// Finds them, or explains what is missing.
+    fn find() -> Result<Self, String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let chromium = PathBuf::from(std::env::var_os("HAVEN_CHROMIUM").unwrap_or_else(|| "/usr/bin/chromium".into()));
+        if !chromium.exists() {
+            return Err(format!("Chromium is not at {} (apt-get install chromium)", chromium.display()));
+        }
+        let node = PathBuf::from("/usr/bin/node");
+        if !node.exists() {
+            return Err("Node.js is not at /usr/bin/node".to_owned());
+        }
+        let scripts = root.join("tests/browser");
+        if !scripts.join("node_modules/playwright-core").exists() {
+            return Err(format!("playwright-core is not installed (npm ci --prefix {})", scripts.display()));
+        }
+        Ok(Self { node, chromium, scripts, output: root.join("target/browser-output") })
+    }
+
+    /// Runs `script` with `variables`; returns its JSON step lines, failing with its output
+    /// if it fails.
+    fn run(&self, script: &str, variables: &[(&str, &str)]) -> Vec<serde_json::Value> {
+        let name = script.trim_end_matches(".mjs");
+        let output_directory = self.output.join(name);
+        let mut command = Command::new(&self.node);
+        command
+            .arg(self.scripts.join(script))
+            .current_dir(&self.scripts)
+            .env("HAVEN_CHROMIUM", &self.chromium)
+            .env("HAVEN_OUTPUT_DIR", &output_directory);
+        for (variable, value) in variables {
+            command.env(variable, value);
+        }
+        let output = command.output().expect("node runs");
+        let (stdout, stderr) = text(&output);
+        assert!(output.status.success(), "{script} failed:\n{stderr}\nsteps so far:\n{stdout}");
+        stdout.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"))).collect()
+    }
+}
+
+/// Skips (with the reason) outside CI, panics under CI, when the browser cannot run.
+fn browser_tests() -> Option<BrowserTests> {
+    match BrowserTests::find() {
+        Ok(tests) => Some(tests),
+        Err(reason) if std::env::var_os("CI").is_some() => panic!("the browser tests cannot run under CI: {reason}"),
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn accounts_in_a_real_browser() {
+    let Some(browser) = browser_tests() else { return };
+    let deployment = Deployment::start(haven(), &[InstanceSpec::us()]).await.unwrap();
+    let shell_url = deployment.instance("1").shell_url.clone();
+    let steps = browser.run("accounts.mjs", &[("HAVEN_SHELL_URL", &shell_url)]);
+    let names: Vec<&str> = steps.iter().filter_map(|step| step["step"].as_str()).collect();
+    assert_eq!(names, ["sign-up mistake shown", "signed up", "signed out", "signed in"]);
+    let cookie = &steps[1]["cookie"];
+    assert_eq!(cookie["httpOnly"], true);
+    assert_eq!(cookie["sameSite"], "Lax");
+    assert!(browser.output.join("accounts/account.png").exists(), "the screenshot is saved");
+}
+
+/// The sample web application (`examples/weight-web`) and a person, through the real Shell
+/// in Chromium: sign-up, APPAUTH with an optional rule declined, the return with wctoken and
+/// instanceid, the sample reading the weight online and offline, APPSIGNOUT, the reject
+/// path, CREATERECORD, and a revoke in the Shell after which the application's calls are
+/// refused.
+// Several threads: the sample serves in this process while the browser script runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_connects_through_the_shell() {
+    let Some(browser) = browser_tests() else { return };
+    let deployment = Deployment::start(haven(), &[InstanceSpec::us()]).await.unwrap();
+    let instance = deployment.instance("1");
+
+    // The sample listens on a port of its own; the application is registered with that
+    // action URL, a required and an optional online rule, and an offline rule.
+    let (listener, address) = haven_testkit::loopback_socket().unwrap();
+    let sample_url = format!("http://{address}/");
+    let application_id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
+    let key_pair = certificate::generate(application_id).unwrap();
+    let key_directory = deployment.directory().join("weight-sample");
+    certificate::write_files(&key_pair, &key_directory).unwrap();
+    let registered = run(&[
+        "app",
+        "register",
+        "--id",
+        &application_id.to_string(),
+        "--name",
+        "Weight sample",
+        "--description",
+        "Shows your latest weight.",
+        "--certificate",
+        key_directory.join("certificate.pem").to_str().unwrap(),
+        "--action-url",
+        &format!("{sample_url}action"),
+        "--online-rule",
+        "weights:read:Weight",
+        "--online-rule",
+        "heights:read:Height:optional",
+        "--offline-rule",
+        "weights-offline:read:Weight",
+        "--config",
+        instance.config_path.to_str().unwrap(),
+    ]);
+    assert!(registered.status.success(), "{}", text(&registered).1);
+
+    let credentials = ApplicationCredentials::from_pem_file(
+        application_id,
+        key_directory.join("private-key.pem"),
+        key_directory.join("certificate.pem"),
+    )
+    .unwrap();
+    let data_file = deployment.directory().join("weight-sample.json");
+    let config = haven_example_weight_web::Config {
+        shell_url: url::Url::parse(&instance.shell_url).unwrap(),
+        platforms: [(InstanceId::parse("1").unwrap(), url::Url::parse(&instance.platform_url).unwrap())]
+            .into_iter()
+            .collect(),
+        credentials: credentials.clone(),
+        data_file: data_file.clone(),
+    };
+    listener.set_nonblocking(true).unwrap();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let sample = tokio::spawn(haven_example_weight_web::serve(listener, config));
+
+    let steps = browser.run(
+        "appauth.mjs",
+        &[
+            ("HAVEN_SHELL_URL", &instance.shell_url),
+            ("HAVEN_SAMPLE_URL", &sample_url),
+            ("HAVEN_APP_ID", &application_id.to_string()),
+        ],
+    );
+    let names: Vec<&str> = steps.iter().filter_map(|step| step["step"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "weight added",
+            "authorized",
+            "read offline",
+            "signed out of the application",
+            "declined",
+            "record created",
+            "revoked"
+        ]
+    );
+    for screenshot in ["consent.png", "record.png"] {
+        assert!(browser.output.join("appauth").join(screenshot).exists(), "{screenshot} is saved");
+    }
+
+    // The application's own offline call on the revoked record is refused too.
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&data_file).unwrap()).unwrap();
+    let person_id = PersonId::parse(stored["person-id"].as_str().unwrap()).unwrap();
+    let record_id = RecordId::parse(stored["record-id"].as_str().unwrap()).unwrap();
+    let connection = Connection::new(url::Url::parse(&instance.platform_url).unwrap(), credentials).unwrap();
+    let refused = connection.things_of_type(&CallAs::Offline(person_id), record_id, WEIGHT).await;
+    assert!(refused.is_err(), "offline access ends with the revoke: {refused:?}");
+    sample.abort();
+}

@@ -1,0 +1,61 @@
+// What the browser tests share: Debian's Chromium launched headless through playwright-core
+// (never a downloaded browser), the Shell under test, and a folder for screenshots.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A required environment variable, or a clear failure. */
+export function env(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set; crates/haven/tests/e2e/browser.rs sets it`);
+  return value;
+}
+
+/** Launches Chromium and opens a page; returns { browser, context, page }. */
+export async function open() {
+  const browser = await chromium.launch({
+    executablePath: process.env.HAVEN_CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking'],
+    headless: true,
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  return { browser, context, page };
+}
+
+/** Saves a full-page screenshot as NAME.png in the test's output folder. */
+export async function screenshot(page, name) {
+  const directory = env('HAVEN_OUTPUT_DIR');
+  mkdirSync(directory, { recursive: true });
+  await page.screenshot({ path: join(directory, `${name}.png`), fullPage: true });
+}
+
+/** Fails with `message` unless `condition` holds. */
+export function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Prints one step as a JSON line for the Rust test to read. */
+export function step(name, details = {}) {
+  console.log(JSON.stringify({ step: name, ...details }));
+}
+
+/** Fills and sends the sign-up form. */
+export async function signUp(page, shellUrl, person) {
+  await page.goto(new URL('/signup', shellUrl).href);
+  await page.getByLabel('E-mail address').fill(person.email);
+  await page.getByLabel('Password', { exact: true }).fill(person.password);
+  await page.getByLabel('Password again').fill(person.password);
+  await page.getByLabel('First name').fill(person.given);
+  await page.getByLabel('Last name').fill(person.family);
+  await page.getByLabel('Date of birth').fill(person.birthDate);
+  await page.getByLabel('Country where you live').selectOption(person.country);
+  await page.getByRole('button', { name: 'Create the account' }).click();
+}
+
+/** Fills and sends the sign-in form on the current page. */
+export async function signIn(page, person) {
+  await page.getByLabel('E-mail address').fill(person.email);
+  await page.getByLabel('Password').fill(person.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
