@@ -1,6 +1,6 @@
 // Accounts in a real browser: sign-up with a mistake, then correctly; the session cookie's
 // flags as Chromium stored them; sign-out; a wrong password; sign-in.
-import { open, env, check, step, screenshot, signUp, signIn } from './lib.mjs';
+import { open, env, check, step, screenshot, signUp, signIn, accessible } from './lib.mjs';
 
 const shellUrl = env('HAVEN_SHELL_URL');
 const person = {
@@ -21,6 +21,7 @@ try {
   check((await page.getByLabel('First name').inputValue()) === 'Ana', 'the first name is kept');
   check((await page.getByLabel('Password', { exact: true }).inputValue()) === '', 'the password is not kept');
   await screenshot(page, 'signup-with-mistake');
+  await accessible(page, 'sign-up (with a mistake)');
   step('sign-up mistake shown');
 
   await signUp(page, shellUrl, person);
@@ -37,12 +38,14 @@ try {
   check((await page.locator('h1').textContent()) === 'Your account', 'the account page');
   check((await page.content()).includes(person.email), 'the account page shows the address');
   await screenshot(page, 'account');
+  await accessible(page, 'account');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.goto(new URL('/account', shellUrl).href);
   check(new URL(page.url()).pathname === '/signin', `signed out, sent to sign in: ${page.url()}`);
   step('signed out');
 
+  await accessible(page, 'sign-in');
   await signIn(page, { ...person, password: 'not the password at all' });
   check((await page.content()).includes('The e-mail address or the password is wrong.'), 'a wrong password is refused');
   await signIn(page, person);

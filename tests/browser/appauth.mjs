@@ -4,7 +4,7 @@
 // offline; sign out of the application (APPSIGNOUT); decline a second time (reject path);
 // create a record for a child through CREATERECORD; revoke the application on the record the
 // sample uses and see the sample lose access.
-import { open, env, check, step, screenshot, signUp } from './lib.mjs';
+import { open, env, check, step, screenshot, signUp, accessible } from './lib.mjs';
 
 const shellUrl = env('HAVEN_SHELL_URL');
 const sampleUrl = env('HAVEN_SAMPLE_URL');
@@ -31,6 +31,7 @@ try {
   await page.getByRole('button', { name: 'Add the weight' }).click();
   check((await page.content()).includes('72.5 kg'), 'the record shows the weight');
   await screenshot(page, 'record');
+  await accessible(page, 'record');
   step('weight added', { record: recordPath });
 
   // Connect the sample: the Shell shows the consent screen (already signed in).
@@ -43,6 +44,7 @@ try {
   check((await optional.count()) === 1, 'one optional rule');
   await optional.uncheck();
   await screenshot(page, 'consent');
+  await accessible(page, 'consent');
   await page.getByRole('button', { name: 'Allow', exact: true }).click();
   const landed = new URL(page.url());
   check(landed.origin === new URL(sampleUrl).origin && landed.pathname === '/action', `back at the sample: ${page.url()}`);
@@ -100,6 +102,7 @@ try {
   // offline, is refused and it offers to connect again.
   await page.goto(shell(`${recordPath}/applications`));
   await screenshot(page, 'applications');
+  await accessible(page, 'applications');
   await page.getByRole('button', { name: /^Revoke/ }).click();
   check(!(await page.locator('main').textContent()).includes('Revoke'), 'no application left to revoke');
   await page.goto(sample('/'));

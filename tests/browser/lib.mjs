@@ -1,6 +1,7 @@
 // What the browser tests share: Debian's Chromium launched headless through playwright-core
 // (never a downloaded browser), the Shell under test, and a folder for screenshots.
 import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,6 +29,20 @@ export async function screenshot(page, name) {
   const directory = env('HAVEN_OUTPUT_DIR');
   mkdirSync(directory, { recursive: true });
   await page.screenshot({ path: join(directory, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Checks the page with axe-core against WCAG 2.1 A and AA; fails listing every violation.
+ * `name` says which page in the message.
+ */
+export async function accessible(page, name) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  if (results.violations.length > 0) {
+    const lines = results.violations.map(
+      (violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+    );
+    throw new Error(`accessibility problems on the ${name} page:\n${lines.join('\n')}`);
+  }
 }
 
 /** Fails with `message` unless `condition` holds. */
