@@ -20,6 +20,7 @@
 
 use haven_domain::ids::ApplicationId;
 use haven_wire::methods::new_application_creation_info::NewApplicationCreationInfo;
+use url::Url;
 
 use crate::credentials::ApplicationCredentials;
 
@@ -47,10 +48,89 @@ impl SodaInstance {
     pub fn credentials(&self) -> ApplicationCredentials {
         ApplicationCredentials::soda_instance(self.application_id, self.shared_secret.clone())
     }
+
+    /// The Shell page where a person completes this instance's creation: the redirect
+    /// interface below `shell_url` with `target=CREATEAPPLICATION` and, URL-encoded into the
+    /// one `targetqs` parameter, `appid` (the master, `master_id`), `appCreationToken`,
+    /// `instanceName` (`device_name`, shown to the person), `ismra` (`multi_record`: the
+    /// person may authorize several records) and `mobile=true`. The token is base64, so its
+    /// `+`, `/` and `=` are encoded twice, once inside `targetqs` and once with it.
+    pub fn create_application_url(
+        &self,
+        shell_url: &Url,
+        master_id: ApplicationId,
+        device_name: &str,
+        multi_record: bool,
+    ) -> Url {
+        let mut redirect = shell_url.clone();
+        if !redirect.path().ends_with('/') {
+            let path = format!("{}/", redirect.path());
+            redirect.set_path(&path);
+        }
+        let mut redirect = redirect.join("redirect.aspx").unwrap_or(redirect);
+        let targetqs = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("appid", &master_id.to_string())
+            .append_pair("appCreationToken", &self.app_token)
+            .append_pair("instanceName", device_name)
+            .append_pair("ismra", if multi_record { "true" } else { "false" })
+            .append_pair("mobile", "true")
+            .finish();
+        redirect.query_pairs_mut().append_pair("target", "CREATEAPPLICATION").append_pair("targetqs", &targetqs);
+        redirect
+    }
 }
 
 impl From<NewApplicationCreationInfo> for SodaInstance {
     fn from(info: NewApplicationCreationInfo) -> Self {
         Self { application_id: info.app_id, shared_secret: info.shared_secret, app_token: info.app_token }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn instance(app_token: &str) -> SodaInstance {
+        SodaInstance {
+            application_id: ApplicationId::parse("22222222-2222-2222-2222-222222222222").unwrap(),
+            shared_secret: vec![1, 2, 3],
+            app_token: app_token.to_owned(),
+        }
+    }
+
+    /// The parameters inside `targetqs`, decoded as the Shell decodes them: the outer query,
+    /// then `targetqs` itself.
+    fn targetqs(url: &Url) -> BTreeMap<String, String> {
+        let outer: BTreeMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(outer.get("target").map(String::as_str), Some("CREATEAPPLICATION"));
+        url::form_urlencoded::parse(outer["targetqs"].as_bytes()).into_owned().collect()
+    }
+
+    #[test]
+    fn the_create_application_url_carries_a_base64_token_intact() {
+        let master = ApplicationId::parse("11111111-1111-1111-1111-111111111111").unwrap();
+        let token = "ASAA+Mip/ARM==";
+        let shell = Url::parse("https://account.example.org/").unwrap();
+        let url = instance(token).create_application_url(&shell, master, "Sam's phone & tablet", false);
+        assert!(
+            url.as_str().starts_with("https://account.example.org/redirect.aspx?target=CREATEAPPLICATION&targetqs=")
+        );
+        assert!(url.as_str().contains("ASAA%252BMip%252FARM%253D%253D"), "encoded twice: {url}");
+        let inner = targetqs(&url);
+        assert_eq!(inner["appid"], master.to_string());
+        assert_eq!(inner["appCreationToken"], token);
+        assert_eq!(inner["instanceName"], "Sam's phone & tablet");
+        assert_eq!(inner["ismra"], "false");
+        assert_eq!(inner["mobile"], "true");
+        assert_eq!(inner.len(), 5);
+
+        let below = Url::parse("http://127.0.0.1:8110/shell?stale=1").unwrap();
+        let url = instance(token).create_application_url(&below, master, "laptop", true);
+        assert_eq!(url.path(), "/shell/redirect.aspx");
+        assert_eq!(targetqs(&url)["ismra"], "true");
     }
 }

@@ -11,6 +11,12 @@
 //! the application did not declare, or records the person cannot use, refuse the whole
 //! decision and nothing is written.
 //!
+//! The screen and the decision serve any [`Subject`]: a registered application (the targets
+//! above), or a SODA application's installed copy being connected (CREATEAPPLICATION), whose
+//! screen names the device and whose acceptance first completes the copy's creation, at most
+//! once, before anything is granted; what differs between them is the subject's
+//! [`Completion`].
+//!
 //! AUTH skips the screen when the person has already fully authorized the application on a
 //! record they can still use (all required rules granted as now declared, on every avenue
 //! with required rules), unless `forceappauth=true`; it then returns at once with a fresh
@@ -29,7 +35,7 @@ use axum_extra::extract::Form;
 use haven_domain::application::{Application, PersonApplicationSettings};
 use haven_domain::auth_rules::{AuthRule, Permissions, RuleSet, TargetSet};
 use haven_domain::authorization::{AppAuthorization, RecordAuthAction, record_auth_action};
-use haven_domain::ids::RecordId;
+use haven_domain::ids::{ApplicationId, RecordId};
 use haven_domain::person::Person;
 use haven_domain::record::{Record, RecordMember, Relationship};
 use haven_domain::session::{TokenHash, USER_TOKEN_LIFETIME, UserToken};
@@ -39,8 +45,8 @@ use time::Duration;
 
 use crate::error::render;
 use crate::redirect::{
-    Destination, RedirectFailure, RedirectProblem, Return, ShellRequest, Target, destination, go_back, records_of,
-    registered_application,
+    Destination, PendingCreation, RedirectFailure, RedirectProblem, Return, ShellRequest, Target, destination, go_back,
+    records_of, registered_application,
 };
 use crate::tokens::new_token;
 use crate::visit::Visit;
@@ -95,6 +101,72 @@ impl Avenue {
     }
 }
 
+/// The application a consent is for, as the screen names it, and what accepting does
+/// besides writing the authorizations.
+#[derive(Debug, Clone)]
+pub(crate) struct Subject {
+    /// The application the authorizations are written for (a SODA child, for
+    /// CREATEAPPLICATION); its registration decides which rules may be granted.
+    application: Application,
+    /// The name the screen shows.
+    display_name: String,
+    /// A line saying what is being connected, for an installed copy.
+    device_note: Option<String>,
+    /// The completion hook.
+    completion: Completion,
+}
+
+/// What accepting does besides writing the authorizations, and what goes back.
+#[derive(Debug, Clone)]
+enum Completion {
+    /// A user token for the selected record (when an action URL will receive it), the
+    /// selection remembered, and `AppAuthSuccess` or `SelectedRecordChanged`.
+    UserToken,
+    /// The SODA child's creation (the hash of its app-creation token) is completed before
+    /// anything is written; if it was spent or expired meanwhile, nothing is. The return
+    /// names the child (`appid`) and carries no user token: the copy signs in with its own
+    /// secret and works offline.
+    SodaCreation(TokenHash),
+}
+
+impl Subject {
+    /// A registered application asking for consent.
+    pub(crate) fn web(application: Application) -> Self {
+        let display_name = application.name.clone();
+        Self { application, display_name, device_note: None, completion: Completion::UserToken }
+    }
+
+    /// A SODA application's installed copy being connected (CREATEAPPLICATION).
+    pub(crate) fn soda_instance(creation: PendingCreation) -> Self {
+        let display_name = creation.display_name();
+        let device_note = Some(match &creation.instance_name {
+            Some(instance_name) => format!(
+                "This connects the copy of {} installed on {instance_name}. It will use your records on its own, \
+                 without you being signed in.",
+                creation.master.name
+            ),
+            None => format!(
+                "This connects a copy of {} installed on a device. It will use your records on its own, without you \
+                 being signed in.",
+                creation.master.name
+            ),
+        });
+        let completion = Completion::SodaCreation(creation.token_hash);
+        Self { application: creation.child, display_name, device_note, completion }
+    }
+
+    /// Fields the return carries besides the usual ones: an installed copy's id (`appid`),
+    /// which `/application/complete` carries anyway, also at an action URL.
+    fn return_fields(&self, destination: &Destination) -> Vec<(&'static str, String)> {
+        match (&self.completion, destination) {
+            (Completion::SodaCreation(_), Destination::ActionUrl(_)) => {
+                vec![("appid", self.application.id.to_string())]
+            }
+            (Completion::SodaCreation(_), Destination::Complete) | (Completion::UserToken, _) => Vec::new(),
+        }
+    }
+}
+
 /// What the person chose (or what is pre-selected).
 #[derive(Debug, Clone, Default)]
 struct Choices {
@@ -114,9 +186,15 @@ impl Choices {
 
 /// Everything known about the person and the application before deciding.
 struct Situation<'a> {
+    /// The signed-in person.
     person: &'a Person,
+    /// What the consent is for.
+    subject: &'a Subject,
+    /// The subject's application (the one authorized).
     application: &'a Application,
+    /// The request, as the redirect interface received it or the form carried it back.
     request: &'a ShellRequest,
+    /// Where the person goes back to.
     destination: Destination,
     /// Records the person can use now.
     records: Vec<(Record, RecordMember)>,
@@ -133,9 +211,10 @@ impl Situation<'_> {
         state: &ShellState,
         person: &'a Person,
         request: &'a ShellRequest,
-        application: &'a Application,
+        subject: &'a Subject,
         destination: Destination,
     ) -> Result<Situation<'a>, RedirectFailure> {
+        let application = &subject.application;
         let now = state.clock.now();
         let records = records_of(state, person).await?;
         let all = state.store.authorizations_of_person(person.id, application.id).await?;
@@ -148,7 +227,17 @@ impl Situation<'_> {
             })
             .collect();
         let settings = state.store.application_settings(person.id, application.id).await?;
-        Ok(Situation { person, application, request, destination, records, authorizations, first_time, settings })
+        Ok(Situation {
+            person,
+            subject,
+            application,
+            request,
+            destination,
+            records,
+            authorizations,
+            first_time,
+            settings,
+        })
     }
 
     fn is_record(&self, record_id: RecordId) -> bool {
@@ -246,21 +335,23 @@ impl Situation<'_> {
 
 /// Consent targets after sign-in: straight back for AUTH when nothing is left to consent
 /// to, `AppAuthInvalidRecord` for an `extrecordid` the person cannot use, otherwise the
-/// consent screen.
+/// consent screen for `subject`.
 pub(crate) async fn authorize(
     state: &ShellState,
     visit: &Visit,
     person: &Person,
     request: &ShellRequest,
-    application: &Application,
+    subject: &Subject,
     destination: &Destination,
 ) -> Result<Response, RedirectFailure> {
-    let situation = Situation::load(state, person, request, application, destination.clone()).await?;
+    let application = &subject.application;
+    let situation = Situation::load(state, person, request, subject, destination.clone()).await?;
     let external_record = match request.external_record_id() {
         Ok(None) => None,
         Ok(Some(record_id)) if situation.is_record(record_id) => Some(record_id),
         Ok(Some(_)) | Err(_) => {
-            let outcome = Return::target("AppAuthInvalidRecord");
+            let outcome =
+                Return { extra: subject.return_fields(destination), ..Return::target("AppAuthInvalidRecord") };
             return Ok(go_back(state, visit, application, request, destination, outcome)?);
         }
     };
@@ -276,9 +367,10 @@ pub(crate) async fn authorize(
     consent_page(state, visit, &situation, &choices, None)
 }
 
-/// Issues the user token for the selected record, remembers the selection, and returns
-/// `AppAuthSuccess` (or `SelectedRecordChanged` when a single-record application's record
-/// changed).
+/// Returns `AppAuthSuccess` after consent (or for AUTH with nothing left to consent to). For
+/// a [`Completion::UserToken`] subject, issues the user token for the selected record,
+/// remembers the selection, and returns `SelectedRecordChanged` instead when a single-record
+/// application's record changed. An installed SODA copy gets neither token nor selection.
 async fn succeed(
     state: &ShellState,
     visit: &Visit,
@@ -286,6 +378,15 @@ async fn succeed(
     selected: RecordId,
     may_change_selection: bool,
 ) -> Result<Response, RedirectFailure> {
+    if let Completion::SodaCreation(_) = situation.subject.completion {
+        let (person_id, application_id) = (situation.person.id, situation.application.id);
+        tracing::info!(person = %person_id, application = %application_id, "SODA instance connected; returning");
+        let outcome = Return {
+            extra: situation.subject.return_fields(&situation.destination),
+            ..Return::target("AppAuthSuccess")
+        };
+        return Ok(go_back(state, visit, situation.application, situation.request, &situation.destination, outcome)?);
+    }
     let now = state.clock.now();
     let previous = situation.settings.as_ref().and_then(|settings| settings.selected_record_id);
     let wctoken = match situation.destination {
@@ -366,8 +467,10 @@ struct RecordView {
 #[template(path = "consent.html")]
 struct ConsentPage {
     chrome: Chrome,
+    application_id: String,
     application_name: String,
     application_description: String,
+    device_note: Option<String>,
     avenues: Vec<AvenueView>,
     records: Vec<RecordView>,
     multiple: bool,
@@ -432,8 +535,10 @@ fn consent_page(
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ConsentPage {
         chrome: visit.chrome(state),
-        application_name: situation.application.name.clone(),
+        application_id: situation.application.id.to_string(),
+        application_name: situation.subject.display_name.clone(),
         application_description: situation.application.description.clone(),
+        device_note: situation.subject.device_note.clone(),
         avenues,
         records,
         multiple: situation.request.is_multi_record(),
@@ -510,11 +615,15 @@ fn describe_targets(set: &TargetSet) -> String {
 // ---------------------------------------------------------------------------- the decision
 
 /// What the consent form sends. Rule names and records are checked against the
-/// registration and the person's records; the rest identifies the request.
+/// registration and the person's records; the rest identifies the request. `application` is
+/// the application the screen was shown for: when sent it must be the one the request
+/// resolves to, and CREATEAPPLICATION requires it, so a form for one installed copy cannot
+/// be turned into consent for another.
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub(crate) struct ConsentForm {
     csrf: String,
+    application: String,
     target: String,
     targetqs: String,
     trm: String,
@@ -557,19 +666,34 @@ async fn decide_in(
     visit.check_form(headers, &form.csrf)?;
     let person = visit.person()?;
     let request = ShellRequest::parse(&form_query(form))?;
-    if !request.target.leads_to_consent() {
+    if !request.target.leads_to_consent() && request.target != Target::CreateApplication {
         return Err(RedirectProblem::BadConsentForm.into());
     }
     let application_id = request.application_id()?.ok_or(RedirectProblem::MissingApplication)?;
-    let application = registered_application(state, application_id).await?;
-    let destination = destination(&application, &request)?;
-    let situation = Situation::load(state, person, &request, &application, destination).await?;
+    let registered = registered_application(state, application_id).await?;
+    let subject = if request.target == Target::CreateApplication {
+        Subject::soda_instance(PendingCreation::check(state, &request, registered).await?)
+    } else {
+        Subject::web(registered)
+    };
+    let shown = form.application.trim();
+    let bound = matches!(subject.completion, Completion::SodaCreation(_));
+    if (bound || !shown.is_empty()) && ApplicationId::parse(shown).ok() != Some(subject.application.id) {
+        return Err(RedirectProblem::MismatchedApplication.into());
+    }
+    let application = &subject.application;
+    let destination = destination(application, &request)?;
+    let situation = Situation::load(state, person, &request, &subject, destination).await?;
 
     match form.decision.as_str() {
         "reject" => {
             tracing::info!(person = %person.id, application = %application.id, "consent refused");
-            let outcome = Return { target_details: situation.target_details(visit), ..Return::target("AppAuthReject") };
-            return Ok(go_back(state, visit, &application, &request, &situation.destination, outcome)?);
+            let outcome = Return {
+                target_details: situation.target_details(visit),
+                extra: subject.return_fields(&situation.destination),
+                ..Return::target("AppAuthReject")
+            };
+            return Ok(go_back(state, visit, application, &request, &situation.destination, outcome)?);
         }
         "accept" => {}
         _ => return Err(RedirectProblem::BadConsentForm.into()),
@@ -579,7 +703,7 @@ async fn decide_in(
     let mut choices = Choices::default();
     for (avenue, names) in [(Avenue::Online, &form.online), (Avenue::Offline, &form.offline)] {
         for name in names {
-            if avenue.declared(&application).rule(name).is_none() {
+            if avenue.declared(application).rule(name).is_none() {
                 return Err(RedirectProblem::UndeclaredRule {
                     application: application.name.clone(),
                     avenue: avenue.field(),
@@ -611,7 +735,7 @@ async fn decide_in(
     let now = state.clock.now();
     let granted = |avenue: Avenue| {
         let rules: Vec<AuthRule> = avenue
-            .declared(&application)
+            .declared(application)
             .rules
             .iter()
             .filter(|rule| !rule.is_optional || choices.optional(avenue).contains(&rule.name))
@@ -626,6 +750,14 @@ async fn decide_in(
         .map(|(record, _)| record.id)
         .filter(|record_id| choices.records.contains(record_id))
         .collect();
+    if let Completion::SodaCreation(token_hash) = subject.completion {
+        // At most once: a token spent or expired since the screen was shown grants nothing.
+        let completed = state.store.complete_soda_creation(token_hash, now).await?;
+        if completed.is_none_or(|creation| creation.application_id != application.id) {
+            return Err(RedirectProblem::CreationTokenInvalid(application.name.clone()).into());
+        }
+        tracing::info!(person = %person.id, application = %application.id, "SODA instance creation completed");
+    }
     for record_id in &chosen {
         let authorization = AppAuthorization {
             person_id: person.id,

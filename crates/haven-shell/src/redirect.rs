@@ -4,9 +4,11 @@
 //! instance; no return address other than the registered one), so a bad link ends on a
 //! page that says what is wrong and never redirects. Then signed-out people are sent to
 //! sign in (CREATEACCOUNT: to sign up) and come back to the same address; consent targets go
-//! on in [`crate::consent`]; the others are handled here. The way back to the application
+//! on in [`crate::consent`] (CREATEAPPLICATION, a SODA device's connection, after the checks
+//! in `create_application.rs`); the others are handled here. The way back to the application
 //! is in `returning.rs`.
 
+mod create_application;
 mod problem;
 mod request;
 mod returning;
@@ -24,6 +26,7 @@ use haven_domain::session::TokenHash;
 use haven_store::StoreError;
 use serde::Deserialize;
 
+pub(crate) use create_application::PendingCreation;
 pub(crate) use problem::{RedirectFailure, RedirectProblem};
 pub(crate) use request::{ShellRequest, Target};
 pub(crate) use returning::{Destination, Return, destination, go_back, see_other};
@@ -64,7 +67,12 @@ async fn answer(state: &ShellState, visit: &Visit, raw_query: &str) -> Result<Re
     let here = format!("/redirect.aspx?{}", request.to_query(request.record_created));
     match request.target {
         Target::CreateApplication => {
-            Err(RedirectProblem::NotAvailableYet("Connecting a mobile or desktop application").into())
+            let master = application.ok_or(RedirectProblem::MissingApplication)?;
+            let creation = PendingCreation::check(state, &request, master).await?;
+            let destination = destination(&creation.child, &request)?;
+            let Some(person) = &visit.person else { return Ok(see_other(&sign_in_then(&here))) };
+            let subject = crate::consent::Subject::soda_instance(creation);
+            crate::consent::authorize(state, visit, person, &request, &subject, &destination).await
         }
         Target::Auth | Target::AppAuth | Target::CreateAccount | Target::CreateRecord => {
             let application = application.ok_or(RedirectProblem::MissingApplication)?;
@@ -78,7 +86,8 @@ async fn answer(state: &ShellState, visit: &Visit, raw_query: &str) -> Result<Re
                 let back = format!("/redirect.aspx?{}", request.to_query(true));
                 return Ok(see_other(&format!("/records/new?next={}", encode(&back))));
             }
-            crate::consent::authorize(state, visit, person, &request, &application, &destination).await
+            let subject = crate::consent::Subject::web(application);
+            crate::consent::authorize(state, visit, person, &request, &subject, &destination).await
         }
         Target::AppSignOut => {
             let application = application.ok_or(RedirectProblem::MissingApplication)?;
@@ -205,32 +214,63 @@ async fn app_redirect(
 
 // ---------------------------------------------------------------------------- pages
 
-/// What `/application/complete` shows (its other parameters, `appid`, `instanceid` and
-/// `actionqs`, are for the SDK that watches the address).
+/// What `/application/complete` shows. Its parameters stay in the address, where mobile and
+/// desktop SDKs read them: `target`, `instanceid`, `appid` (for CREATEAPPLICATION, the new
+/// instance's id) and `actionqs`.
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct CompleteQuery {
     target: String,
+    appid: String,
 }
 
 #[derive(Template)]
 #[template(path = "redirect_complete.html")]
 struct CompletePage {
     chrome: Chrome,
-    succeeded: bool,
+    outcome: CompleteOutcome,
+    application_name: String,
     target: String,
 }
 
+/// How the task the application asked for ended, as the completion page words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CompleteOutcome {
+    /// `AppAuthSuccess`.
+    Authorized,
+    /// `AppAuthReject`.
+    Refused,
+    /// Any other target.
+    Other,
+}
+
 /// `GET /application/complete`: where applications without an action URL end. Mobile and
-/// desktop SDKs watch for this address and read `target` and `instanceid` from it.
+/// desktop SDKs watch for this address and read `target`, `instanceid` and `appid` from it;
+/// the page tells the person to close the window and go back to the application, named when
+/// `appid` is a registered application.
 async fn complete(
     State(state): State<ShellState>,
     Extension(visit): Extension<Visit>,
     Query(query): Query<CompleteQuery>,
 ) -> Result<Response, ShellError> {
-    let succeeded = query.target.eq_ignore_ascii_case("AppAuthSuccess");
-    let page =
-        CompletePage { chrome: visit.chrome(&state), succeeded, target: query.target.chars().take(60).collect() };
+    let outcome = if query.target.eq_ignore_ascii_case("AppAuthSuccess") {
+        CompleteOutcome::Authorized
+    } else if query.target.eq_ignore_ascii_case("AppAuthReject") {
+        CompleteOutcome::Refused
+    } else {
+        CompleteOutcome::Other
+    };
+    let application = match haven_domain::ids::ApplicationId::parse(query.appid.trim()) {
+        Ok(application_id) => state.store.application(application_id).await?,
+        Err(_) => None,
+    };
+    let application_name = application.map_or_else(|| "the application".to_owned(), |application| application.name);
+    let page = CompletePage {
+        chrome: visit.chrome(&state),
+        outcome,
+        application_name,
+        target: query.target.chars().take(60).collect(),
+    };
     Ok(render(&page)?.into_response())
 }
 

@@ -45,9 +45,25 @@ pub(crate) enum RedirectProblem {
     /// The application has no registered address to go to.
     #[error("The application {0:?} has no registered address to send you to.")]
     NoActionUrl(String),
-    /// A target that exists but is not offered yet.
-    #[error("{0} is not available yet on this Haven service.")]
-    NotAvailableYet(&'static str),
+    /// CREATEAPPLICATION named an application that is not a SODA master.
+    #[error(
+        "The application {0:?} is not a mobile or desktop (SODA) application, so it cannot connect a device this way."
+    )]
+    NotSodaMaster(String),
+    /// CREATEAPPLICATION's app-creation token is missing, unknown, expired, already used, or
+    /// another application's (HealthVault's APPLICATION_CREATION_TOKEN_INVALID).
+    #[error(
+        "This link to connect {0:?} cannot be used: it has expired, it was already used, or it does not belong to \
+         this application. Nothing was connected. Go back to the application and start again; it will ask for a \
+         new link."
+    )]
+    CreationTokenInvalid(String),
+    /// The consent form's application is not the one its request is for.
+    #[error(
+        "The consent form does not match the application it was shown for. Nothing was granted; go back to the \
+         application and start again."
+    )]
+    MismatchedApplication,
     /// The consent form named a rule the application does not declare.
     #[error(
         "The consent form asked for access the application {application:?} never asked for ({avenue} rule \
@@ -75,9 +91,11 @@ pub(crate) enum RedirectProblem {
 impl RedirectProblem {
     fn status(&self) -> StatusCode {
         match self {
-            Self::NotAvailableYet(_) => StatusCode::NOT_IMPLEMENTED,
             Self::UnknownApplication(_) => StatusCode::NOT_FOUND,
-            Self::ForeignRecord | Self::UndeclaredRule { .. } | Self::RedirectRefused(_) => StatusCode::FORBIDDEN,
+            Self::ForeignRecord
+            | Self::UndeclaredRule { .. }
+            | Self::RedirectRefused(_)
+            | Self::MismatchedApplication => StatusCode::FORBIDDEN,
             Self::MissingTarget
             | Self::UnknownTarget(_)
             | Self::MissingApplication
@@ -85,6 +103,8 @@ impl RedirectProblem {
             | Self::BadParameter(..)
             | Self::NotLiveHere(..)
             | Self::NoActionUrl(_)
+            | Self::NotSodaMaster(_)
+            | Self::CreationTokenInvalid(_)
             | Self::SeveralRecords
             | Self::BadConsentForm => StatusCode::BAD_REQUEST,
         }
@@ -92,10 +112,12 @@ impl RedirectProblem {
 
     fn title(&self) -> &'static str {
         match self {
-            Self::NotAvailableYet(_) => "Not available yet",
-            Self::UndeclaredRule { .. } | Self::ForeignRecord | Self::SeveralRecords | Self::BadConsentForm => {
-                "Nothing was granted"
-            }
+            Self::CreationTokenInvalid(_) => "Start again from the application",
+            Self::UndeclaredRule { .. }
+            | Self::ForeignRecord
+            | Self::SeveralRecords
+            | Self::BadConsentForm
+            | Self::MismatchedApplication => "Nothing was granted",
             Self::MissingTarget
             | Self::UnknownTarget(_)
             | Self::MissingApplication
@@ -104,7 +126,8 @@ impl RedirectProblem {
             | Self::UnknownApplication(_)
             | Self::NotLiveHere(..)
             | Self::RedirectRefused(_)
-            | Self::NoActionUrl(_) => "This link does not work",
+            | Self::NoActionUrl(_)
+            | Self::NotSodaMaster(_) => "This link does not work",
         }
     }
 }

@@ -21,7 +21,7 @@ pub(crate) enum Target {
     CreateAccount,
     /// Create a record, then authorize it.
     CreateRecord,
-    /// Provision a SODA child application (not offered yet).
+    /// Connect a SODA application's installed copy (a provisional child application).
     CreateApplication,
     /// Sign out, invalidating the application's user token.
     AppSignOut,

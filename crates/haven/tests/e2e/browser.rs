@@ -190,3 +190,73 @@ async fn an_application_connects_through_the_shell() {
     assert!(refused.is_err(), "offline access ends with the revoke: {refused:?}");
     sample.abort();
 }
+
+/// A SODA application (the `examples/soda-cli` sample) created on a device and completed by
+/// a person in Chromium: `connect` prints the CREATEAPPLICATION address, the person signs up
+/// and consents there, and the device then signs in with its own secret and reads and
+/// writes the person's record offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_soda_application_is_created_through_the_shell() {
+    let Some(browser) = browser_tests() else { return };
+    let deployment = Deployment::start(haven(), &[InstanceSpec::us()]).await.unwrap();
+    let instance = deployment.instance("1");
+    let master_id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
+    let registered = run(&[
+        "app",
+        "register",
+        "--id",
+        &master_id.to_string(),
+        "--name",
+        "Pocket weights",
+        "--soda",
+        "--offline-rule",
+        "weights:read,create:Weight",
+        "--config",
+        instance.config_path.to_str().unwrap(),
+    ]);
+    assert!(registered.status.success(), "{}", text(&registered).1);
+
+    let state_file = deployment.directory().join("soda-state.json");
+    let outcome = haven_example_soda_cli::connect(&haven_example_soda_cli::ConnectRequest {
+        platform_url: url::Url::parse(&instance.platform_url).unwrap(),
+        shell_url: url::Url::parse(&instance.shell_url).unwrap(),
+        master_application_id: master_id,
+        device_name: "test laptop".to_owned(),
+        multi_record: false,
+        state_file: state_file.clone(),
+    })
+    .await
+    .unwrap();
+
+    // Before the person completes it, the device cannot sign in.
+    let quick = haven_example_soda_cli::WaitOptions {
+        timeout: std::time::Duration::from_secs(1),
+        retry_delay: std::time::Duration::from_millis(200),
+    };
+    assert!(haven_example_soda_cli::wait(&state_file, &quick).await.is_err(), "not completed yet");
+
+    let steps = browser.run(
+        "soda.mjs",
+        &[
+            ("HAVEN_SHELL_URL", &instance.shell_url),
+            ("HAVEN_CREATE_APPLICATION_URL", outcome.shell_url_to_open.as_str()),
+        ],
+    );
+    let names: Vec<&str> = steps.iter().filter_map(|step| step["step"].as_str()).collect();
+    assert_eq!(names, ["completed", "used link refused"]);
+    assert_eq!(steps[0]["appid"], outcome.application_id.to_string().as_str());
+
+    let patient = haven_example_soda_cli::WaitOptions {
+        timeout: std::time::Duration::from_secs(20),
+        retry_delay: std::time::Duration::from_millis(200),
+    };
+    haven_example_soda_cli::wait(&state_file, &patient).await.unwrap();
+    let measured = time::OffsetDateTime::now_utc();
+    let measured = time::PrimitiveDateTime::new(measured.date(), measured.time());
+    haven_example_soda_cli::add_weight(&state_file, haven_example_soda_cli::Weight::new(measured, 68.25).unwrap())
+        .await
+        .unwrap();
+    let weights = haven_example_soda_cli::read(&state_file).await.unwrap();
+    assert_eq!(weights.len(), 1, "{weights:?}");
+    assert!(weights[0].to_string().ends_with("68.25 kg"), "{}", weights[0]);
+}
