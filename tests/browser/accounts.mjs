@@ -51,6 +51,21 @@ try {
   await signIn(page, person);
   check(new URL(page.url()).pathname === '/account', `back to the account page after sign-in: ${page.url()}`);
   step('signed in');
+
+  // On a phone-sized screen the pages fit the width: nothing scrolls sideways.
+  await page.setViewportSize({ width: 375, height: 740 });
+  for (const path of ['/account', '/records', '/account/password']) {
+    await page.goto(new URL(path, shellUrl).href);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `${path} scrolls sideways on a phone by ${overflow}px`);
+  }
+  await screenshot(page, 'password-phone');
+  await page.context().clearCookies();
+  await page.goto(new URL('/signup', shellUrl).href);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `/signup scrolls sideways on a phone by ${overflow}px`);
+  await screenshot(page, 'signup-phone');
+  step('fits a phone');
 } finally {
   await browser.close();
 }

@@ -101,7 +101,13 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
             msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
         });
         let settings = shell_settings(&instance.config)?;
-        let shell = haven_shell::router(ShellState::new(instance_id.clone(), topology, store, clock.clone(), settings));
+        let shell =
+            haven_shell::router(ShellState::new(instance_id.clone(), topology, store.clone(), clock.clone(), settings));
+        let sweeper = sweep_expired_sessions(instance_id.clone(), store, clock.clone(), shutdown.clone());
+        servers.spawn(async move {
+            sweeper.await;
+            Ok(())
+        });
         for (listener, router, what) in [(instance.platform, platform, "Platform"), (instance.shell, shell, "Shell")] {
             let mut stop = shutdown.clone();
             let name = format!("instance {instance_id} {what}");
@@ -134,6 +140,36 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
         }
     }
     result
+}
+
+/// How often an instance deletes ended application sessions and browser sessions (visitors'
+/// sessions last two hours, so a bot's visits do not pile up).
+pub const SESSION_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Deletes ended sessions every [`SESSION_SWEEP_INTERVAL`] until shutdown. Several processes
+/// over one database may sweep at once; the deletes are idempotent.
+async fn sweep_expired_sessions(
+    instance_id: haven_domain::topology::InstanceId,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval(SESSION_SWEEP_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stop.wait_for(|stopping| *stopping) => return,
+        }
+        let now = clock.now();
+        match (store.delete_expired_app_sessions(now).await, store.delete_expired_web_sessions(now).await) {
+            (Ok(application_sessions), Ok(browser_sessions)) => {
+                tracing::debug!(instance = %instance_id, application_sessions, browser_sessions, "ended sessions deleted");
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(instance = %instance_id, %error, "deleting ended sessions failed; trying again later");
+            }
+        }
+    }
 }
 
 /// The Shell's settings for an instance: secure cookies unless its Shell URL is plain HTTP.

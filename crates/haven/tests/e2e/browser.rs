@@ -86,7 +86,7 @@ async fn accounts_in_a_real_browser() {
     let shell_url = deployment.instance("1").shell_url.clone();
     let steps = browser.run("accounts.mjs", &[("HAVEN_SHELL_URL", &shell_url)]);
     let names: Vec<&str> = steps.iter().filter_map(|step| step["step"].as_str()).collect();
-    assert_eq!(names, ["sign-up mistake shown", "signed up", "signed out", "signed in"]);
+    assert_eq!(names, ["sign-up mistake shown", "signed up", "signed out", "signed in", "fits a phone"]);
     let cookie = &steps[1]["cookie"];
     assert_eq!(cookie["httpOnly"], true);
     assert_eq!(cookie["sameSite"], "Lax");
