@@ -10,6 +10,7 @@ mod dispatch;
 mod error;
 mod limits;
 mod methods;
+mod peer;
 mod people;
 mod record_access;
 mod service_definition;
@@ -26,6 +27,7 @@ use time::OffsetDateTime;
 use tower_http::decompression::RequestDecompressionLayer;
 
 pub use auth::DEFAULT_MSG_TIME_WINDOW;
+pub use peer::{AccountLookup, AccountLookupAnswer, PeerState, peer_routes};
 pub use service_definition::{MAX_REQUEST_BYTES, PLATFORM_VERSION};
 
 /// What the Platform needs to answer requests. One test may build two of these to run two

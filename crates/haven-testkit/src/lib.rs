@@ -219,6 +219,9 @@ impl Deployment {
         }
         let topology_path = directory.path().join("topology.toml");
         std::fs::write(&topology_path, topology(specs, &addresses))?;
+        // Every instance of a deployment shares one federation key; a fixed one is fine for
+        // tests (`FEDERATION_KEY_HEX`), which sign peer requests with it.
+        std::fs::write(directory.path().join("federation.key"), FEDERATION_KEY_HEX)?;
 
         let mut instances = Vec::new();
         for ((spec, (platform, shell)), (platform_address, shell_address)) in
@@ -246,6 +249,9 @@ impl Deployment {
         Ok(Self { instances, topology_path, directory })
     }
 }
+/// The federation key of every test deployment (hex), so tests can sign peer requests.
+pub const FEDERATION_KEY_HEX: &str = "7e57000000000000000000000000000000000000000000000000000000007e57";
+
 /// An HTTP client for talking to instances (loopback only, no redirects followed).
 pub fn http_client() -> anyhow::Result<reqwest::Client> {
     // reqwest is built without a default TLS provider; install ring once per process.
@@ -288,7 +294,7 @@ fn instance_config(spec: &InstanceSpec) -> String {
     };
     let development = if spec.test_grants { "\n[development]\ntest-grants = true\n" } else { "" };
     format!(
-        "instance-id = \"{}\"\ntopology = \"../topology.toml\"\n\n[platform]\nlisten = \"systemd:0\"\n\n[shell]\nlisten = \"systemd:1\"\n\n[database]\n{database}\n{development}",
+        "instance-id = \"{}\"\ntopology = \"../topology.toml\"\n\n[platform]\nlisten = \"systemd:0\"\n\n[shell]\nlisten = \"systemd:1\"\n\n[database]\n{database}\n\n[federation]\nkey-file = \"../federation.key\"\n{development}",
         spec.id
     )
 }

@@ -22,6 +22,12 @@
 //! # postgres-schema = "haven_us"
 //! # max-connections = 8
 //!
+//! # Instances of one deployment recognise each other with a shared key (64 or more hex
+//! # digits in a file every instance's configuration names; relative to this file). Without
+//! # it the instance answers no peer and asks none.
+//! [federation]
+//! key-file = "federation.key"
+//!
 //! # Development only; never in production.
 //! [development]
 //! # Allow `haven dev grant` to open accounts, grant applications and issue user tokens
@@ -32,6 +38,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use haven_domain::federation::FederationKey;
 use haven_domain::source::{SourceError, SourceText};
 use haven_domain::topology::{Instance, InstanceId, Topology};
 use haven_store::{PostgresConfig, SqliteConfig, StoreConfig};
@@ -64,6 +71,8 @@ pub struct InstanceConfig {
     pub shell_listen: ListenAddress,
     /// The database.
     pub database: StoreConfig,
+    /// The deployment's federation key (`[federation] key-file`), if configured.
+    pub federation_key: Option<FederationKey>,
     /// Development-only switches.
     pub development: DevelopmentConfig,
 }
@@ -95,7 +104,15 @@ struct RawConfig {
     shell: RawListener,
     database: Spanned<RawDatabase>,
     #[serde(default)]
+    federation: Option<RawFederation>,
+    #[serde(default)]
     development: RawDevelopment,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFederation {
+    key_file: Spanned<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -198,6 +215,24 @@ pub fn load(path: &Path) -> Result<InstanceConfig, SourceError> {
         }
     };
 
+    let federation_key = match &raw.federation {
+        None => None,
+        Some(federation) => {
+            let key_path = base.join(federation.key_file.get_ref());
+            let text = std::fs::read_to_string(&key_path).map_err(|error| {
+                source.error(
+                    federation.key_file.span(),
+                    format!("federation.key-file: cannot read {}: {error}", key_path.display()),
+                )
+            })?;
+            let key = FederationKey::from_hex(&text).map_err(|error| {
+                source
+                    .error(federation.key_file.span(), format!("federation.key-file: {}: {error}", key_path.display()))
+            })?;
+            Some(key)
+        }
+    };
+
     Ok(InstanceConfig {
         path: path.to_path_buf(),
         instance_id,
@@ -206,6 +241,7 @@ pub fn load(path: &Path) -> Result<InstanceConfig, SourceError> {
         platform_listen,
         shell_listen,
         database,
+        federation_key,
         development: DevelopmentConfig { test_grants: raw.development.test_grants },
     })
 }
@@ -274,6 +310,21 @@ sqlite = "data/us.db"
         assert_eq!(config.platform_listen, ListenAddress::Bind("127.0.0.1:8111".parse().unwrap()));
         assert_eq!(config.shell_listen, ListenAddress::Inherited(1));
         assert_eq!(config.database, StoreConfig::sqlite(directory.path().join("data/us.db")));
+    }
+
+    #[test]
+    fn the_federation_key_is_read_and_checked() {
+        let with_key = format!("{CONFIG}\n[federation]\nkey-file = \"federation.key\"\n");
+        let (directory, path) = write(&with_key);
+        assert!(load(&path).unwrap_err().message.contains("federation.key-file: cannot read"), "a missing file");
+        std::fs::write(directory.path().join("federation.key"), "abc").unwrap();
+        assert!(load(&path).unwrap_err().message.contains("hexadecimal"));
+        std::fs::write(directory.path().join("federation.key"), "ab".repeat(16)).unwrap();
+        assert!(load(&path).unwrap_err().message.contains("at least 32 bytes"));
+        std::fs::write(directory.path().join("federation.key"), format!("{}\n", "ab".repeat(32))).unwrap();
+        let config = load(&path).unwrap();
+        assert_eq!(config.federation_key.map(|key| key.to_hex()), Some("ab".repeat(32)));
+        assert!(load(&write(CONFIG).1).unwrap().federation_key.is_none(), "optional");
     }
 
     fn error_for(config: &str) -> SourceError {

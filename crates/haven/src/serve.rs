@@ -93,13 +93,22 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
         let instance_id = instance.config.instance_id.clone();
         let topology = Arc::new(instance.config.topology.clone());
         let store: Arc<dyn Store> = Arc::new(instance.store);
-        let platform = haven_platform::router(PlatformState {
+        let mut platform = haven_platform::router(PlatformState {
             instance_id: instance_id.clone(),
             topology: topology.clone(),
             store: store.clone(),
             clock: clock.clone(),
             msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
         });
+        if let Some(key) = &instance.config.federation_key {
+            platform = platform.merge(haven_platform::peer_routes(haven_platform::PeerState {
+                instance_id: instance_id.clone(),
+                topology: topology.clone(),
+                store: store.clone(),
+                clock: clock.clone(),
+                key: key.clone(),
+            }));
+        }
         let settings = shell_settings(&instance.config)?;
         let shell =
             haven_shell::router(ShellState::new(instance_id.clone(), topology, store.clone(), clock.clone(), settings));

@@ -96,6 +96,25 @@ countries = ["US", "PR", "GU", "VI", "AS", "MP", "UM"]
     )
 }
 
+/// Writes a new random federation key, readable only by its owner.
+fn write_federation_key(path: &Path) -> anyhow::Result<()> {
+    let mut bytes = [0u8; haven_domain::federation::MIN_FEDERATION_KEY_BYTES];
+    getrandom::fill(&mut bytes)
+        .map_err(|error| anyhow::anyhow!("the operating system's random source failed: {error}"))?;
+    let key = haven_domain::federation::FederationKey::from_random(bytes);
+    write_private_file(path, format!("{}\n", key.to_hex()).as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Creates `path` with mode 0600 and writes `content`.
+fn write_private_file(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(content)?;
+    file.sync_all()
+}
+
 fn instance_config_text(instance_id: &str, shell_port: u16, platform_port: u16, database: &str) -> String {
     format!(
         r#"# Configuration of instance {instance_id} of the local deployment (see README, "Configuration").
@@ -110,6 +129,9 @@ listen = "127.0.0.1:{shell_port}"
 
 [database]
 sqlite = "{database}"
+
+[federation]
+key-file = "federation.key"
 "#
     )
 }
@@ -162,6 +184,7 @@ pub async fn ensure_deployment(data_dir: &Path) -> anyhow::Result<bool> {
     }
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     std::fs::write(&topology_path, topology_text())?;
+    write_federation_key(&data_dir.join("federation.key"))?;
     let [us, eu] = config_paths(data_dir);
     std::fs::write(&us, instance_config_text("1", ports::US_SHELL, ports::US_PLATFORM, "us.db"))?;
     std::fs::write(&eu, instance_config_text("2", ports::EU_SHELL, ports::EU_PLATFORM, "eu.db"))?;

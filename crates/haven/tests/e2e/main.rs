@@ -4,6 +4,7 @@
 
 mod browser;
 mod cli;
+mod federation;
 mod python_clients;
 mod service_definition;
 mod shell_flow;

@@ -71,6 +71,40 @@ fn input_value(html: &str, name: &str) -> String {
     tag[value_at..value_at + tag[value_at..].find('"').unwrap()].to_owned()
 }
 
+/// Signs a new person up at `shell_url` (a US resident); returns when the account is open.
+pub async fn sign_up(shell_url: &str, email: &str, given_name: &str, family_name: &str) {
+    let mut session = Session {
+        client: haven_testkit::http_client().unwrap(),
+        shell_url: url::Url::parse(shell_url).unwrap(),
+        cookies: BTreeMap::new(),
+    };
+    sign_up_in(&mut session, email, given_name, family_name, "/records").await;
+}
+
+/// Sends the sign-up form in `session`, asking to go to `next` afterwards.
+async fn sign_up_in(session: &mut Session, email: &str, given_name: &str, family_name: &str, next: &str) {
+    let (_, _, form) = session.get("/signup").await;
+    let csrf = input_value(&form, "csrf");
+    let (status, location, body) = session
+        .post(
+            "/signup",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", PASSWORD),
+                ("password_again", PASSWORD),
+                ("given_name", given_name),
+                ("family_name", family_name),
+                ("birth_date", "1984-03-09"),
+                ("country", "US"),
+                ("next", next),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "sign-up: {body}");
+    assert_eq!(location.as_deref(), Some(next), "sign-up goes on to {next}");
+}
+
 /// Signs a new person up at `shell_url` (a US resident) and authorizes `application_id` on
 /// their own record, accepting its required rules; returns what the application received.
 pub async fn sign_up_and_authorize(
@@ -91,26 +125,7 @@ pub async fn sign_up_and_authorize(
         url::form_urlencoded::byte_serialize(targetqs.as_bytes()).collect::<String>()
     );
 
-    let (_, _, form) = session.get("/signup").await;
-    let csrf = input_value(&form, "csrf");
-    let (status, location, body) = session
-        .post(
-            "/signup",
-            &[
-                ("csrf", &csrf),
-                ("email", email),
-                ("password", PASSWORD),
-                ("password_again", PASSWORD),
-                ("given_name", given_name),
-                ("family_name", family_name),
-                ("birth_date", "1984-03-09"),
-                ("country", "US"),
-                ("next", &redirect),
-            ],
-        )
-        .await;
-    assert_eq!(status, 303, "sign-up: {body}");
-    assert_eq!(location.as_deref(), Some(redirect.as_str()), "sign-up returns to the redirect");
+    sign_up_in(&mut session, email, given_name, family_name, &redirect).await;
 
     let (status, _, consent) = session.get(&redirect).await;
     assert_eq!(status, 200, "the consent page: {consent}");

@@ -1,0 +1,153 @@
+//! How instances recognise each other. Instances of one deployment share a federation key
+//! (a file every instance's configuration names); a request from one instance to another
+//! carries the sender's instance id, the time and an HMAC-SHA256 of both and the body under
+//! that key. The only question an instance answers a peer is whether an account with a given
+//! sign-in address lives there: nothing else about a person crosses.
+
+use std::fmt;
+use std::fmt::Write as _;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+/// Header naming the sending instance.
+pub const PEER_INSTANCE_HEADER: &str = "x-haven-peer-instance";
+/// Header with the sending time, whole seconds since the Unix epoch.
+pub const PEER_TIMESTAMP_HEADER: &str = "x-haven-peer-timestamp";
+/// Header with the hex HMAC-SHA256 of `"{instance}.{timestamp}.{body}"`.
+pub const PEER_SIGNATURE_HEADER: &str = "x-haven-peer-signature";
+
+/// How far a peer request's timestamp may lie from the receiver's clock, either way; older
+/// requests are refused so a captured one cannot be replayed later.
+pub const PEER_REQUEST_WINDOW: time::Duration = time::Duration::minutes(5);
+
+/// The shortest federation key accepted, in bytes.
+pub const MIN_FEDERATION_KEY_BYTES: usize = 32;
+
+/// The key instances share.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FederationKey(Vec<u8>);
+
+impl fmt::Debug for FederationKey {
+    // The key stays out of logs.
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "FederationKey({} bytes)", self.0.len())
+    }
+}
+
+/// Why a federation key is not usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FederationKeyError {
+    /// Not hexadecimal.
+    #[error("the federation key must be hexadecimal digits")]
+    NotHex,
+    /// Too short.
+    #[error("the federation key must have at least {MIN_FEDERATION_KEY_BYTES} bytes ({} hex digits)", MIN_FEDERATION_KEY_BYTES * 2)]
+    TooShort,
+}
+
+impl FederationKey {
+    /// Reads a key written as hex digits (surrounding whitespace ignored).
+    pub fn from_hex(text: &str) -> Result<Self, FederationKeyError> {
+        let key = Self::parse_any_hex(text)?;
+        if key.0.len() < MIN_FEDERATION_KEY_BYTES {
+            return Err(FederationKeyError::TooShort);
+        }
+        Ok(key)
+    }
+
+    /// The key as hex digits, for writing a key file.
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    /// A key from random bytes the caller generated.
+    pub fn from_random(bytes: [u8; MIN_FEDERATION_KEY_BYTES]) -> Self {
+        Self(bytes.to_vec())
+    }
+
+    fn mac(&self, instance: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
+        // HMAC accepts keys of any length; the constructor cannot fail.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        mac.update(instance.as_bytes());
+        mac.update(b".");
+        mac.update(timestamp.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        mac
+    }
+
+    /// The signature header value for a request from `instance` at `timestamp` with `body`.
+    pub fn sign(&self, instance: &str, timestamp: i64, body: &[u8]) -> String {
+        hex(&self.mac(instance, timestamp, body).finalize().into_bytes())
+    }
+
+    /// Whether `signature` (hex) signs the request, compared in constant time.
+    pub fn verify(&self, instance: &str, timestamp: i64, body: &[u8], signature: &str) -> bool {
+        let Ok(Self(expected)) = Self::parse_any_hex(signature) else { return false };
+        self.mac(instance, timestamp, body).verify_slice(&expected).is_ok()
+    }
+
+    fn parse_any_hex(text: &str) -> Result<Self, FederationKeyError> {
+        let text = text.trim();
+        if !text.len().is_multiple_of(2) || !text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err(FederationKeyError::NotHex);
+        }
+        (0..text.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&text[at..at + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .map(Self)
+            .map_err(|_| FederationKeyError::NotHex)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut text, byte| {
+        let _ = write!(text, "{byte:02x}");
+        text
+    })
+}
+
+/// Whether a peer request sent at `timestamp` (seconds) is recent enough at `now`.
+pub fn is_fresh(timestamp: i64, now: time::OffsetDateTime) -> bool {
+    (now.unix_timestamp() - timestamp).abs() <= PEER_REQUEST_WINDOW.whole_seconds()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn key() -> FederationKey {
+        FederationKey::from_hex(&"ab".repeat(32)).unwrap()
+    }
+
+    #[test]
+    fn signatures_verify_and_anything_changed_does_not() {
+        let signature = key().sign("1", 1_790_000_000, b"{\"email\":\"ana@example.org\"}");
+        assert!(key().verify("1", 1_790_000_000, b"{\"email\":\"ana@example.org\"}", &signature));
+        assert!(!key().verify("2", 1_790_000_000, b"{\"email\":\"ana@example.org\"}", &signature));
+        assert!(!key().verify("1", 1_790_000_001, b"{\"email\":\"ana@example.org\"}", &signature));
+        assert!(!key().verify("1", 1_790_000_000, b"{\"email\":\"bob@example.org\"}", &signature));
+        assert!(!key().verify("1", 1_790_000_000, b"{}", "zz"));
+        let other = FederationKey::from_hex(&"cd".repeat(32)).unwrap();
+        assert!(!other.verify("1", 1_790_000_000, b"{\"email\":\"ana@example.org\"}", &signature));
+    }
+
+    #[test]
+    fn keys_are_hex_and_long_enough() {
+        assert_eq!(FederationKey::from_hex("xyz"), Err(FederationKeyError::NotHex));
+        assert_eq!(FederationKey::from_hex(&"ab".repeat(31)), Err(FederationKeyError::TooShort));
+        assert_eq!(key().to_hex(), "ab".repeat(32));
+        assert_eq!(format!("{:?}", key()), "FederationKey(32 bytes)");
+    }
+
+    #[test]
+    fn only_recent_requests_are_fresh() {
+        let now = datetime!(2026-11-22 12:00 UTC);
+        assert!(is_fresh(now.unix_timestamp() - 299, now));
+        assert!(is_fresh(now.unix_timestamp() + 299, now));
+        assert!(!is_fresh(now.unix_timestamp() - 301, now));
+    }
+}
