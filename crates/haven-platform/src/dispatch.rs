@@ -51,6 +51,8 @@ const ANYONE: &[MethodGroup] = &[];
 /// decides where it is listed (GetApplicationInfo) and refuses session calls by others; its
 /// handler refuses masters that are not SODA applications.
 const SODA: &[MethodGroup] = &[MethodGroup::Soda];
+/// Provisioning child applications.
+const MASTER: &[MethodGroup] = &[MethodGroup::Master];
 
 const fn method(name: &'static str, version: u32, groups: &'static [MethodGroup]) -> MethodVersion {
     MethodVersion { name, version, groups }
@@ -58,6 +60,8 @@ const fn method(name: &'static str, version: u32, groups: &'static [MethodGroup]
 
 /// Every method and version the dispatcher handles; GetServiceDefinition lists these.
 pub(crate) const METHODS: &[MethodVersion] = &[
+    method("AddApplication", 1, MASTER),
+    method("AddApplication", 2, MASTER),
     method("AssociateAlternateId", 1, DATA),
     method("BeginPutBlob", 1, DATA),
     method("CreateAuthenticatedSessionToken", 1, ANYONE),
@@ -85,7 +89,10 @@ pub(crate) const METHODS: &[MethodVersion] = &[
     method("PutThings", 2, DATA),
     method("QueryPermissions", 1, DATA),
     method("RemoveThings", 1, DATA),
+    method("SelectInstance", 1, ANYONE),
     method("SetApplicationSettings", 1, DATA),
+    method("UpdateApplication", 1, MASTER),
+    method("UpdateApplication", 2, MASTER),
 ];
 
 /// The request body, at most [`MAX_REQUEST_BYTES`] after decompression; anything longer
@@ -209,6 +216,8 @@ async fn respond(
             methods::get_updated_records_for_application::handle(state, request, session_call()?).await
         }
         ("GetRecordOperations", 1) => methods::get_record_operations::handle(state, request, session_call()?).await,
+        ("AddApplication", 1 | 2) => methods::add_application::handle(state, request, session_call()?).await,
+        ("UpdateApplication", 1 | 2) => methods::update_application::handle(state, request, session_call()?).await,
         ("GetThingType", 1) => {
             session_call()?;
             methods::get_thing_type::handle(state, request)
@@ -217,6 +226,7 @@ async fn respond(
             methods::create_authenticated_session_token::handle(state, request).await
         }
         ("GetServiceDefinition", 1 | 2) => Ok(methods::get_service_definition::handle(state, request)),
+        ("SelectInstance", 1) => methods::select_instance::handle(state, request),
         ("NewApplicationCreationInfo", 1) => {
             methods::new_application_creation_info::handle(state, request, call.as_ref()).await
         }

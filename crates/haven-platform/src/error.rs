@@ -113,6 +113,16 @@ pub(crate) enum PlatformError {
     /// The application has no such alternate id (for this person's record, when one is named).
     #[error("{0}")]
     AlternateIdNotFound(String),
+    /// A public key of AddApplication or UpdateApplication is not an X.509 certificate.
+    #[error("{0}")]
+    InvalidPublicKey(String),
+    /// A child application's rules are invalid or exceed its master's.
+    #[error("{0}")]
+    InvalidAppAuth(String),
+    /// A child application's description is not acceptable (name, action URL, statements,
+    /// instances).
+    #[error("{0}")]
+    InvalidApplication(String),
     /// The application holds the most alternate ids allowed for the record.
     #[error("the application already has {0} alternate ids for this record, the most allowed; disassociate one first")]
     AlternateIdsLimitExceeded(usize),
@@ -153,6 +163,9 @@ impl PlatformError {
             Self::DuplicateAlternateId => StatusCode::DUPLICATE_ALTERNATE_ID,
             Self::AlternateIdNotFound(_) => StatusCode::ALTERNATE_ID_NOT_FOUND,
             Self::AlternateIdsLimitExceeded(_) => StatusCode::ALTERNATE_IDS_LIMIT_EXCEEDED,
+            Self::InvalidPublicKey(_) => StatusCode::INVALID_PUBLIC_KEY,
+            Self::InvalidAppAuth(_) => StatusCode::INVALID_APPAUTH,
+            Self::InvalidApplication(_) => StatusCode::INVALID_XML,
         };
         let message = match self {
             Self::Store(_) | Self::Randomness(_) => {

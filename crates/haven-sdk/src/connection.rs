@@ -1,9 +1,12 @@
 //! A connection to one instance's Platform as one application.
 
-use haven_domain::ids::{PersonId, RecordId, ThingTypeId};
+use haven_domain::country::CountryCode;
+use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingTypeId};
 use haven_domain::thing::{ThingDraft, ThingKey};
 use haven_wire::base64_text::encode_base64;
 use haven_wire::date_time::format_date_time;
+use haven_wire::instance::ServiceInstance;
+use haven_wire::methods::add_application::{AddApplicationRequest, AddApplicationResponse, ApplicationFields};
 use haven_wire::methods::create_authenticated_session_token::SessionTokenResponse;
 use haven_wire::methods::get_person_info::PersonInfo;
 use haven_wire::methods::get_service_definition::{GetServiceDefinitionRequest, ServiceDefinition};
@@ -15,6 +18,8 @@ use haven_wire::methods::new_application_creation_info::{
 };
 use haven_wire::methods::put_things::{PutThingsRequest, PutThingsResponse};
 use haven_wire::methods::remove_things::RemoveThingsRequest;
+use haven_wire::methods::select_instance::{self, PreferredLocation, SelectInstanceRequest, SelectInstanceResponse};
+use haven_wire::methods::update_application::UpdateApplicationRequest;
 use haven_wire::request::{RequestCaller, RequestHeader, write_request};
 use haven_wire::thing_xml::{SubmittedThing, WireThing};
 use haven_wire::{StatusCode, parse_response};
@@ -239,6 +244,21 @@ impl Connection {
         ServiceDefinition::parse_info_xml(&inner)?.ok_or(SdkError::MissingInfo("GetServiceDefinition"))
     }
 
+    /// SelectInstance v1 (anonymous): the instance where a new account from `country` (and
+    /// optionally its ISO 3166-2 `state_province`, at most 3 characters) belongs, or `None`
+    /// when no instance supports that country.
+    pub async fn select_instance(
+        &self,
+        country: CountryCode,
+        state_province: Option<&str>,
+    ) -> Result<Option<ServiceInstance>, SdkError> {
+        let request = SelectInstanceRequest {
+            preferred_location: PreferredLocation { country, state_province: state_province.map(str::to_owned) },
+        };
+        let inner = self.call_anonymous(select_instance::METHOD, 1, &request.to_info_xml()).await?;
+        Ok(SelectInstanceResponse::parse_info_xml(&inner)?.selected_instance)
+    }
+
     /// GetPersonInfo: the person and the records they authorized this application on.
     pub async fn person_info(&self, call_as: &CallAs) -> Result<PersonInfo, SdkError> {
         let inner = self.call("GetPersonInfo", 1, call_as, None, "<info/>").await?;
@@ -328,6 +348,22 @@ impl Connection {
     ) -> Result<(), SdkError> {
         let request = RemoveThingsRequest { keys };
         self.call("RemoveThings", 1, call_as, Some(record_id), &request.to_info_xml()).await?;
+        Ok(())
+    }
+
+    /// AddApplication v1 (a master application, by itself): creates a child application in
+    /// this connection's instance from `fields` and returns its id.
+    pub async fn add_application(&self, fields: ApplicationFields) -> Result<ApplicationId, SdkError> {
+        let request = AddApplicationRequest { version: 1, fields };
+        let inner = self.call("AddApplication", 1, &CallAs::Application, None, &request.to_info_xml()).await?;
+        Ok(AddApplicationResponse::parse_info_xml(&inner)?.id)
+    }
+
+    /// UpdateApplication v1 (a master application, by itself): changes what `fields` gives
+    /// of its child `child_id` in this connection's instance.
+    pub async fn update_application(&self, child_id: ApplicationId, fields: ApplicationFields) -> Result<(), SdkError> {
+        let request = UpdateApplicationRequest { version: 1, id: child_id, fields };
+        self.call("UpdateApplication", 1, &CallAs::Application, None, &request.to_info_xml()).await?;
         Ok(())
     }
 }

@@ -210,3 +210,18 @@ async fn the_sdk_reads_and_writes_through_the_platform() {
     connection.remove_things(&online, record, keys[..10].to_vec()).await.unwrap();
     assert_eq!(connection.things_of_type(&online, record, WEIGHT).await.unwrap().len(), 290);
 }
+
+#[tokio::test]
+async fn the_sdk_selects_the_instance_for_a_country() {
+    let fixture = fixture().await;
+    let connection = &fixture.connection;
+    let country = |code: &str| haven_domain::country::CountryCode::parse(code).unwrap();
+    let eu = connection.select_instance(country("NL"), None).await.unwrap().unwrap();
+    assert_eq!((eu.id.as_str(), eu.name.as_str()), ("2", "EU"));
+    assert_eq!(eu.platform_url, "http://127.0.0.1:8121/platform/wildcat.ashx");
+    let us = connection.select_instance(country("US"), Some("WA")).await.unwrap().unwrap();
+    assert_eq!(us.id.as_str(), "1");
+    assert_eq!(connection.select_instance(country("CA"), None).await.unwrap(), None);
+    let refused = connection.select_instance(country("US"), Some("WASH")).await.unwrap_err();
+    assert_eq!(refused.status(), Some(StatusCode::INVALID_XML));
+}

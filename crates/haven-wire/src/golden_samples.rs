@@ -12,6 +12,7 @@ use crate::methods::get_person_info::PersonInfo;
 use crate::methods::get_service_definition::ServiceDefinition;
 use crate::methods::get_things::GetThingsResponse;
 use crate::methods::new_application_creation_info::NewApplicationCreationInfo;
+use crate::methods::select_instance::SelectInstanceResponse;
 use crate::response::{parse_info_element, parse_response};
 use crate::testing::ReferenceDocs;
 use crate::thing_xml::parse_wire_thing;
@@ -39,9 +40,11 @@ fn read_typed(file: &str, schema: Option<&str>, inner_xml: &str) -> Result<&'sta
         (_, Some("NewApplicationCreationInfo")) => {
             NewApplicationCreationInfo::parse_info_xml(inner_xml).map(|_| "NewApplicationCreationInfo")
         }
-        // Methods of later issues: SelectInstance (global architecture), GetVocabulary and
-        // SearchVocabulary (vocabularies).
-        (_, Some("SelectInstance" | "GetVocabulary" | "SearchVocabulary")) => {
+        (_, Some("SelectInstance")) => {
+            SelectInstanceResponse::parse_info_xml(inner_xml).map(|_| "SelectInstanceResponse")
+        }
+        // Methods of later issues: GetVocabulary and SearchVocabulary (vocabularies).
+        (_, Some("GetVocabulary" | "SearchVocabulary")) => {
             return Ok("envelope only (method not implemented yet)");
         }
         (_, other) => return Err(format!("{file}: no reader for schema {other:?}")),

@@ -1,5 +1,6 @@
 //! One module per Platform method.
 
+pub(crate) mod add_application;
 pub(crate) mod associate_alternate_id;
 pub(crate) mod begin_put_blob;
 pub(crate) mod create_authenticated_session_token;
@@ -20,4 +21,6 @@ pub(crate) mod new_application_creation_info;
 pub(crate) mod put_things;
 pub(crate) mod query_permissions;
 pub(crate) mod remove_things;
+pub(crate) mod select_instance;
 pub(crate) mod set_application_settings;
+pub(crate) mod update_application;

@@ -257,7 +257,7 @@ impl ApplicationInfo {
 }
 
 /// The text of a localized element: the one without `xml:lang`, else the first.
-fn localized(parent: Node<'_, '_>, name: &'static str) -> Option<String> {
+pub(crate) fn localized(parent: Node<'_, '_>, name: &'static str) -> Option<String> {
     let elements: Vec<_> = children_named(parent, name).collect();
     let unmarked =
         elements.iter().find(|element| element.attribute(("http://www.w3.org/XML/1998/namespace", "lang")).is_none());

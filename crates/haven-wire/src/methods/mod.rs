@@ -1,6 +1,7 @@
 //! One module per platform method: its typed request, read from the request's `<info>`, and
 //! its typed response, written as (and read back from) the inner XML of `wc:info`.
 
+pub mod add_application;
 pub mod alternate_id;
 pub mod associate_alternate_id;
 pub mod auth_rules_xml;
@@ -23,4 +24,6 @@ pub mod new_application_creation_info;
 pub mod put_things;
 pub mod query_permissions;
 pub mod remove_things;
+pub mod select_instance;
 pub mod set_application_settings;
+pub mod update_application;
