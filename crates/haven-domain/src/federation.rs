@@ -5,7 +5,6 @@
 //! sign-in address lives there: nothing else about a person crosses.
 
 use std::fmt;
-use std::fmt::Write as _;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -49,16 +48,16 @@ pub enum FederationKeyError {
 impl FederationKey {
     /// Reads a key written as hex digits (surrounding whitespace ignored).
     pub fn from_hex(text: &str) -> Result<Self, FederationKeyError> {
-        let key = Self::parse_any_hex(text)?;
-        if key.0.len() < MIN_FEDERATION_KEY_BYTES {
+        let bytes = hex::decode(text.trim()).map_err(|_| FederationKeyError::NotHex)?;
+        if bytes.len() < MIN_FEDERATION_KEY_BYTES {
             return Err(FederationKeyError::TooShort);
         }
-        Ok(key)
+        Ok(Self(bytes))
     }
 
     /// The key as hex digits, for writing a key file.
     pub fn to_hex(&self) -> String {
-        hex(&self.0)
+        hex::encode(&self.0)
     }
 
     /// A key from random bytes the caller generated.
@@ -79,34 +78,14 @@ impl FederationKey {
 
     /// The signature header value for a request from `instance` at `timestamp` with `body`.
     pub fn sign(&self, instance: &str, timestamp: i64, body: &[u8]) -> String {
-        hex(&self.mac(instance, timestamp, body).finalize().into_bytes())
+        hex::encode(self.mac(instance, timestamp, body).finalize().into_bytes())
     }
 
     /// Whether `signature` (hex) signs the request, compared in constant time.
     pub fn verify(&self, instance: &str, timestamp: i64, body: &[u8], signature: &str) -> bool {
-        let Ok(Self(expected)) = Self::parse_any_hex(signature) else { return false };
+        let Ok(expected) = hex::decode(signature.trim()) else { return false };
         self.mac(instance, timestamp, body).verify_slice(&expected).is_ok()
     }
-
-    fn parse_any_hex(text: &str) -> Result<Self, FederationKeyError> {
-        let text = text.trim();
-        if !text.len().is_multiple_of(2) || !text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
-            return Err(FederationKeyError::NotHex);
-        }
-        (0..text.len())
-            .step_by(2)
-            .map(|at| u8::from_str_radix(&text[at..at + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .map(Self)
-            .map_err(|_| FederationKeyError::NotHex)
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut text, byte| {
-        let _ = write!(text, "{byte:02x}");
-        text
-    })
 }
 
 /// Whether a peer request sent at `timestamp` (seconds) is recent enough at `now`.

@@ -1,7 +1,5 @@
 //! Random tokens for cookies and forms: 32 bytes from the operating system, as hex.
 
-use std::fmt::Write as _;
-
 /// Bytes of randomness in a token.
 const TOKEN_BYTES: usize = 32;
 
@@ -14,10 +12,7 @@ pub(crate) struct RandomnessError(String);
 pub(crate) fn new_token() -> Result<String, RandomnessError> {
     let mut bytes = [0u8; TOKEN_BYTES];
     getrandom::fill(&mut bytes).map_err(|error| RandomnessError(error.to_string()))?;
-    Ok(bytes.iter().fold(String::with_capacity(TOKEN_BYTES * 2), |mut text, byte| {
-        let _ = write!(text, "{byte:02x}");
-        text
-    }))
+    Ok(hex::encode(bytes))
 }
 
 #[cfg(test)]

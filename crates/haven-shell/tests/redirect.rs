@@ -10,13 +10,12 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use haven_domain::application::{AppCertificate, Application, MethodGroup, Thumbprint};
 use haven_domain::auth_rules::{AuthRule, Permissions, RuleSet, TargetSet};
-use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingTypeId};
-use haven_domain::person::EmailAddress;
+use haven_domain::ids::{ApplicationId, PersonId, ThingTypeId};
 use haven_domain::session::TokenHash;
 use haven_domain::thing_type::{BLOOD_PRESSURE, HEIGHT, WEIGHT};
 use haven_domain::topology::InstanceId;
-use haven_store::{ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SessionStore};
-use support::{Browser, PASSWORD, Page, START, TestShell};
+use haven_store::{ApplicationStore, AuthorizationStore, SessionStore};
+use support::{PASSWORD, Page, START, TestShell, consent_fields, post_consent, signed_in, unescape};
 
 /// The registered action URL of the test application (nothing listens there).
 const ACTION_URL: &str = "http://127.0.0.1:9/app/action";
@@ -73,46 +72,6 @@ fn redirect_url(target: &str, targetqs: &str) -> String {
         .append_pair("target", target)
         .append_pair("targetqs", targetqs)
         .finish()
-}
-
-/// A signed-in browser for a new account, with the person's id and own record.
-async fn signed_in(shell: &TestShell, email: &str) -> (Browser, PersonId, RecordId) {
-    let mut browser = shell.browser();
-    assert_eq!(browser.sign_up(email, &[]).await.status, StatusCode::SEE_OTHER);
-    let person = shell.store.person_by_email(&EmailAddress::parse(email).unwrap()).await.unwrap().unwrap();
-    let record_id = shell.store.records_for_person(person.id).await.unwrap()[0].0.id;
-    (browser, person.id, record_id)
-}
-
-/// An attribute value as the browser reads it (askama escapes `&`, quotes and angles).
-fn unescape(text: &str) -> String {
-    text.replace("&#38;", "&")
-        .replace("&amp;", "&")
-        .replace("&#34;", "\"")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#60;", "<")
-        .replace("&lt;", "<")
-        .replace("&#62;", ">")
-        .replace("&gt;", ">")
-}
-
-/// The consent form's fields, with `extra` added.
-fn consent_fields(page: &Page, decision: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = ["csrf", "target", "targetqs", "trm"]
-        .into_iter()
-        .map(|name| {
-            (name.to_owned(), unescape(&page.input(name).unwrap_or_else(|| panic!("no {name}: {}", page.body))))
-        })
-        .collect();
-    fields.push(("decision".to_owned(), decision.to_owned()));
-    fields.extend(extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())));
-    fields
-}
-
-async fn post_consent(browser: &mut Browser, fields: &[(String, String)]) -> Page {
-    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
-    browser.post("/consent", &borrowed).await
 }
 
 /// The query of a Location on the action URL.

@@ -44,7 +44,7 @@ impl AppState {
     pub(crate) fn issue_state(&self) -> Result<String, AppError> {
         let mut bytes = [0u8; STATE_BYTES];
         getrandom::fill(&mut bytes).map_err(|error| AppError::Randomness(error.to_string()))?;
-        let value: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        let value = hex::encode(bytes);
         let mut pending = lock(&self.pending);
         if pending.len() >= PENDING_STATES {
             pending.pop_front();

@@ -214,3 +214,45 @@ impl Browser {
         self.post(action, &all).await
     }
 }
+
+/// A signed-in browser for a new account, with the person's id and their own record's id.
+pub async fn signed_in(shell: &TestShell, email: &str) -> (Browser, haven_domain::ids::PersonId, RecordId) {
+    let (browser, person, record_id) = signed_up_with_record(shell, email).await;
+    (browser, person.id, record_id)
+}
+
+/// An attribute value as the browser reads it (askama escapes `&`, quotes and angles).
+pub fn unescape(text: &str) -> String {
+    text.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&lt;", "<")
+        .replace("&#62;", ">")
+        .replace("&gt;", ">")
+}
+
+/// The consent form's hidden fields (`application` when the form has it) and the decision,
+/// with `extra` added.
+pub fn consent_fields(page: &Page, decision: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = ["csrf", "target", "targetqs", "trm"]
+        .into_iter()
+        .map(|name| {
+            (name.to_owned(), unescape(&page.input(name).unwrap_or_else(|| panic!("no {name}: {}", page.body))))
+        })
+        .collect();
+    if let Some(application) = page.input("application") {
+        fields.push(("application".to_owned(), unescape(&application)));
+    }
+    fields.push(("decision".to_owned(), decision.to_owned()));
+    fields.extend(extra.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())));
+    fields
+}
+
+/// POSTs consent form fields.
+pub async fn post_consent(browser: &mut Browser, fields: &[(String, String)]) -> Page {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+    browser.post("/consent", &borrowed).await
+}

@@ -266,27 +266,17 @@ fn read_supported_instances(element: Node<'_, '_>) -> Result<SupportedInstances,
 
 /// Decodes a hexadecimal string (either case, surrounding whitespace ignored).
 fn decode_hex(element: &'static str, text: &str) -> Result<Vec<u8>, WireError> {
-    let digits = text.trim().as_bytes();
     let invalid =
         || WireError::InvalidValue { element, expected: "a hexadecimal DER certificate", text: excerpt(text) };
-    if digits.is_empty() || !digits.len().is_multiple_of(2) {
-        return Err(invalid());
+    match hex::decode(text.trim()) {
+        Ok(bytes) if !bytes.is_empty() => Ok(bytes),
+        _ => Err(invalid()),
     }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let digit = |byte: u8| char::from(byte).to_digit(16).ok_or_else(invalid);
-            match pair {
-                [high, low] => u8::try_from(digit(*high)? * 16 + digit(*low)?).map_err(|_| invalid()),
-                _ => Err(invalid()),
-            }
-        })
-        .collect()
 }
 
 /// Upper-case hexadecimal, as .NET writes a certificate's bytes.
 fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02X}")).collect()
+    hex::encode_upper(bytes)
 }
 
 #[cfg(test)]
