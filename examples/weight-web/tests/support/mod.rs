@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use haven_domain::account::{AccountRequest, NewAccount, NewAccountIds, open_account};
-use haven_domain::application::{AppCertificate, Application, MethodGroup, Thumbprint};
+use haven_domain::application::{Application, MethodGroup};
 use haven_domain::auth_rules::{AuthRule, Permissions, RuleSet, TargetSet};
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::clock::SystemClock;
@@ -24,11 +24,6 @@ use haven_sdk::{ApplicationCredentials, CallAs, Connection};
 use haven_store::{
     ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SessionStore, SqlStore, StoreConfig,
 };
-use openssl::asn1::Asn1Time;
-use openssl::hash::MessageDigest;
-use openssl::pkey::PKey;
-use openssl::rsa::Rsa;
-use openssl::x509::{X509, X509NameBuilder};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 use url::Url;
@@ -74,27 +69,13 @@ pub async fn platform() -> Platform {
     let store = SqlStore::open(&StoreConfig::sqlite(directory.path().join("haven.db"))).await.unwrap();
     let now = OffsetDateTime::now_utc();
 
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "WildcatApp-weight-web-test").unwrap();
-    let name = name.build();
-    let mut builder = X509::builder().unwrap();
-    builder.set_subject_name(&name).unwrap();
-    builder.set_issuer_name(&name).unwrap();
-    builder.set_pubkey(&key).unwrap();
-    builder.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
-    builder.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
-    builder.sign(&key, MessageDigest::sha256()).unwrap();
-    let certificate = builder.build();
-    let digest: [u8; 20] = certificate.digest(MessageDigest::sha1()).unwrap().as_ref().try_into().unwrap();
+    let application_id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
+    let pair = haven::certificate::generate(application_id).unwrap();
     let application = Application {
-        id: ApplicationId::from_uuid(uuid::Uuid::new_v4()),
+        id: application_id,
         name: "Weight sample".to_owned(),
         description: String::new(),
-        certificates: vec![AppCertificate {
-            thumbprint: Thumbprint::from_sha1(&digest),
-            der: certificate.to_der().unwrap(),
-        }],
+        certificates: vec![haven::certificate::app_certificate(&pair.certificate).unwrap()],
         action_url: Some(Url::parse("http://127.0.0.1:8130/action").unwrap()),
         online_rules: weight_rules(Permissions::ALL),
         offline_rules: weight_rules(Permissions::READ),
@@ -166,8 +147,8 @@ pub async fn platform() -> Platform {
 
     let credentials = ApplicationCredentials::from_pem(
         application.id,
-        &key.private_key_to_pem_pkcs8().unwrap(),
-        &certificate.to_pem().unwrap(),
+        &pair.private_key.private_key_to_pem_pkcs8().unwrap(),
+        &pair.certificate.to_pem().unwrap(),
     )
     .unwrap();
     let url = Url::parse(&format!("http://{address}/")).unwrap();
