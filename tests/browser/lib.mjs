@@ -55,16 +55,26 @@ export function step(name, details = {}) {
   console.log(JSON.stringify({ step: name, ...details }));
 }
 
-/** Fills and sends the sign-up form. */
-export async function signUp(page, shellUrl, person) {
-  await page.goto(new URL('/signup', shellUrl).href);
+/**
+ * Fills and sends the sign-up form: the country first, then the rest. Opens /signup afresh
+ * unless `here` is true (the page is already the sign-up page, with its `next`). A country
+ * served by another instance moves the browser to that instance's Shell before the rest.
+ */
+export async function signUp(page, shellUrl, person, { here = false } = {}) {
+  if (!here) await page.goto(new URL('/signup', shellUrl).href);
+  await page.getByLabel('Country where you live').selectOption(person.country);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await fillSignUpDetails(page, person);
+}
+
+/** Fills and sends the second sign-up step (after the country). */
+export async function fillSignUpDetails(page, person) {
   await page.getByLabel('E-mail address').fill(person.email);
   await page.getByLabel('Password', { exact: true }).fill(person.password);
   await page.getByLabel('Password again').fill(person.password);
   await page.getByLabel('First name').fill(person.given);
   await page.getByLabel('Last name').fill(person.family);
   await page.getByLabel('Date of birth').fill(person.birthDate);
-  await page.getByLabel('Country where you live').selectOption(person.country);
   await page.getByRole('button', { name: 'Create the account' }).click();
 }
 

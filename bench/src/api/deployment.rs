@@ -239,13 +239,12 @@ async fn open_account(store: &SqlStore, application: &Application) -> Result<Acc
 /// the system clock, until told to stop.
 async fn serve(store: &SqlStore) -> Result<(SocketAddr, oneshot::Sender<()>, JoinHandle<std::io::Result<()>>)> {
     let topology = Topology::from_toml("topology.toml", EXAMPLE_TOML)?;
-    let router = haven_platform::router(haven_platform::PlatformState {
-        instance_id: InstanceId::parse(INSTANCE)?,
-        topology: Arc::new(topology),
-        store: Arc::new(store.clone()),
-        clock: Arc::new(SystemClock),
-        msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
-    });
+    let router = haven_platform::router(haven_platform::PlatformState::new(
+        InstanceId::parse(INSTANCE)?,
+        Arc::new(topology),
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding a loopback port")?;
     let address = listener.local_addr()?;
     let (shutdown, stop) = oneshot::channel::<()>();

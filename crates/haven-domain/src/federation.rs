@@ -7,6 +7,7 @@
 use std::fmt;
 
 use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 /// Header naming the sending instance.
@@ -15,6 +16,23 @@ pub const PEER_INSTANCE_HEADER: &str = "x-haven-peer-instance";
 pub const PEER_TIMESTAMP_HEADER: &str = "x-haven-peer-timestamp";
 /// Header with the hex HMAC-SHA256 of `"{instance}.{timestamp}.{body}"`.
 pub const PEER_SIGNATURE_HEADER: &str = "x-haven-peer-signature";
+
+/// The path, on a Platform's origin, where an instance answers its peers' account lookups.
+pub const ACCOUNT_LOOKUP_PATH: &str = "/peer/account-lookup";
+
+/// A peer's question: does an account with this sign-in address live in your instance?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLookup {
+    /// The sign-in address asked about.
+    pub email: String,
+}
+
+/// The answer: whether it does. Nothing else about the person is ever sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLookupAnswer {
+    /// Whether an account with that address lives in the answering instance.
+    pub exists: bool,
+}
 
 /// How far a peer request's timestamp may lie from the receiver's clock, either way; older
 /// requests are refused so a captured one cannot be replayed later.

@@ -11,6 +11,7 @@ pub mod blob;
 pub mod clock;
 pub mod country;
 pub mod credential;
+pub mod eventing;
 pub mod federation;
 pub mod ids;
 pub mod operation;

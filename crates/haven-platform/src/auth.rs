@@ -121,6 +121,11 @@ pub(crate) async fn authenticate(
         .application(session.application_id)
         .await?
         .ok_or(PlatformError::UnknownApplication(session.application_id))?;
+    // Taken out of this instance (`haven app go-live`) after the session began: the session
+    // ends with it, as a new sign-in would be refused.
+    if !application.supports_instance(&state.platform.instance_id) {
+        return Err(PlatformError::ApplicationNotLive(application.id));
+    }
     let person = person_access(store, &application, auth_session, user_token?, now).await?;
     Ok(AuthenticatedCall { application, session, person })
 }

@@ -53,6 +53,11 @@ const ANYONE: &[MethodGroup] = &[];
 const SODA: &[MethodGroup] = &[MethodGroup::Soda];
 /// Provisioning child applications.
 const MASTER: &[MethodGroup] = &[MethodGroup::Master];
+/// Managing event subscriptions.
+const EVENTING: &[MethodGroup] = &[MethodGroup::Eventing];
+/// GetApplicationInfo: a data method, and the way a master reads its children back
+/// (`child-app-id`), so masters may call it too.
+const APPLICATION_INFO: &[MethodGroup] = &[MethodGroup::Basic, MethodGroup::Soda, MethodGroup::Master];
 
 const fn method(name: &'static str, version: u32, groups: &'static [MethodGroup]) -> MethodVersion {
     MethodVersion { name, version, groups }
@@ -68,11 +73,12 @@ pub(crate) const METHODS: &[MethodVersion] = &[
     method("CreateAuthenticatedSessionToken", 2, ANYONE),
     method("DisassociateAlternateId", 1, DATA),
     method("GetAlternateIds", 1, DATA),
-    method("GetApplicationInfo", 1, DATA),
-    method("GetApplicationInfo", 2, DATA),
+    method("GetApplicationInfo", 1, APPLICATION_INFO),
+    method("GetApplicationInfo", 2, APPLICATION_INFO),
     method("GetApplicationSettings", 1, DATA),
     method("GetAuthorizedPeople", 1, DATA),
     method("GetAuthorizedRecords", 1, DATA),
+    method("GetEventSubscriptions", 1, EVENTING),
     method("GetPersonAndRecordForAlternateId", 1, DATA),
     method("GetPersonInfo", 1, DATA),
     method("GetRecordOperations", 1, DATA),
@@ -91,8 +97,11 @@ pub(crate) const METHODS: &[MethodVersion] = &[
     method("RemoveThings", 1, DATA),
     method("SelectInstance", 1, ANYONE),
     method("SetApplicationSettings", 1, DATA),
+    method("SubscribeToEvent", 1, EVENTING),
+    method("UnsubscribeToEvent", 1, EVENTING),
     method("UpdateApplication", 1, MASTER),
     method("UpdateApplication", 2, MASTER),
+    method("UpdateEventSubscription", 1, EVENTING),
 ];
 
 /// The request body, at most [`MAX_REQUEST_BYTES`] after decompression; anything longer
@@ -198,6 +207,10 @@ async fn respond(
         ("BeginPutBlob", 1) => methods::begin_put_blob::handle(state, request, session_call()?).await,
         ("GetAuthorizedRecords", 1) => methods::get_authorized_records::handle(state, request, session_call()?).await,
         ("GetApplicationInfo", 1 | 2) => methods::get_application_info::handle(state, request, session_call()?).await,
+        ("SubscribeToEvent", 1) => methods::eventing::subscribe(state, request, session_call()?).await,
+        ("GetEventSubscriptions", 1) => methods::eventing::list(state, request, session_call()?).await,
+        ("UpdateEventSubscription", 1) => methods::eventing::update(state, request, session_call()?).await,
+        ("UnsubscribeToEvent", 1) => methods::eventing::unsubscribe(state, request, session_call()?).await,
         ("AssociateAlternateId", 1) => methods::associate_alternate_id::handle(state, request, session_call()?).await,
         ("DisassociateAlternateId", 1) => {
             methods::disassociate_alternate_id::handle(state, request, session_call()?).await

@@ -123,6 +123,12 @@ pub(crate) enum PlatformError {
     /// instances).
     #[error("{0}")]
     InvalidApplication(String),
+    /// The application has as many event subscriptions as it may have.
+    #[error("the application already has {0} event subscriptions, the most allowed; delete one first")]
+    SubscriptionLimitExceeded(usize),
+    /// A subscription is not acceptable (URL, key, types, or not the application's).
+    #[error("{0}")]
+    InvalidSubscription(String),
     /// The application holds the most alternate ids allowed for the record.
     #[error("the application already has {0} alternate ids for this record, the most allowed; disassociate one first")]
     AlternateIdsLimitExceeded(usize),
@@ -166,6 +172,8 @@ impl PlatformError {
             Self::InvalidPublicKey(_) => StatusCode::INVALID_PUBLIC_KEY,
             Self::InvalidAppAuth(_) => StatusCode::INVALID_APPAUTH,
             Self::InvalidApplication(_) => StatusCode::INVALID_XML,
+            Self::SubscriptionLimitExceeded(_) => StatusCode::SUBSCRIPTION_LIMIT_EXCEEDED,
+            Self::InvalidSubscription(_) => StatusCode::SUBSCRIPTION_INVALID,
         };
         let message = match self {
             Self::Store(_) | Self::Randomness(_) => {
@@ -193,6 +201,7 @@ impl From<StoreError> for PlatformError {
             StoreError::RecordNotWritable { .. } => Self::AccessDenied(error.to_string()),
             StoreError::DuplicateAlternateId => Self::DuplicateAlternateId,
             StoreError::AlternateIdLimit { limit } => Self::AlternateIdsLimitExceeded(limit),
+            StoreError::TooManySubscriptions(limit) => Self::SubscriptionLimitExceeded(limit),
             other => Self::Store(other),
         }
     }

@@ -27,7 +27,7 @@ use time::OffsetDateTime;
 use tower_http::decompression::RequestDecompressionLayer;
 
 pub use auth::DEFAULT_MSG_TIME_WINDOW;
-pub use peer::{AccountLookup, AccountLookupAnswer, PeerState, peer_routes};
+pub use peer::{PeerState, peer_routes};
 pub use service_definition::{MAX_REQUEST_BYTES, PLATFORM_VERSION};
 
 /// What the Platform needs to answer requests. One test may build two of these to run two
@@ -45,6 +45,24 @@ pub struct PlatformState {
     /// How far a session call's `msg-time` may lie from the clock (see
     /// [`DEFAULT_MSG_TIME_WINDOW`]); unparseable times are accepted.
     pub msg_time_window: time::Duration,
+    /// Which event notification URLs subscriptions may name: HTTPS under the application's
+    /// action URL, or (development only) plain HTTP on loopback.
+    pub eventing_urls: haven_domain::eventing::UrlPolicy,
+}
+
+impl PlatformState {
+    /// The state for the Platform of `instance_id`, with the default `msg-time` window and
+    /// the strict rule for notification URLs (no loopback http).
+    pub fn new(instance_id: InstanceId, topology: Arc<Topology>, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            instance_id,
+            topology,
+            store,
+            clock,
+            msg_time_window: DEFAULT_MSG_TIME_WINDOW,
+            eventing_urls: haven_domain::eventing::UrlPolicy::default(),
+        }
+    }
 }
 
 /// State shared by the handlers.

@@ -14,12 +14,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use haven_domain::clock::Clock;
 use haven_domain::federation::{
-    FederationKey, PEER_INSTANCE_HEADER, PEER_SIGNATURE_HEADER, PEER_TIMESTAMP_HEADER, is_fresh,
+    ACCOUNT_LOOKUP_PATH, AccountLookup, AccountLookupAnswer, FederationKey, PEER_INSTANCE_HEADER,
+    PEER_SIGNATURE_HEADER, PEER_TIMESTAMP_HEADER, is_fresh,
 };
 use haven_domain::person::EmailAddress;
 use haven_domain::topology::{InstanceId, Topology};
 use haven_store::Store;
-use serde::{Deserialize, Serialize};
 
 /// The largest lookup body accepted.
 const MAX_LOOKUP_BYTES: usize = 4 * 1024;
@@ -39,23 +39,9 @@ pub struct PeerState {
     pub key: FederationKey,
 }
 
-/// A lookup request.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct AccountLookup {
-    /// The sign-in address asked about.
-    pub email: String,
-}
-
-/// A lookup answer.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AccountLookupAnswer {
-    /// Whether an account with that address lives in the answering instance.
-    pub exists: bool,
-}
-
 /// The peer routes, served on the Platform origin beside the method API.
 pub fn peer_routes(state: PeerState) -> Router {
-    Router::new().route("/peer/account-lookup", post(account_lookup)).with_state(state)
+    Router::new().route(ACCOUNT_LOOKUP_PATH, post(account_lookup)).with_state(state)
 }
 
 fn refuse(status: StatusCode, reason: &str) -> Response {

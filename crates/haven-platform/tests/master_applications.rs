@@ -320,6 +320,15 @@ async fn get_application_info_reads_a_child_for_its_master_only() {
     let other_token = session(&harness.app, &other).await;
     let (status, _) = post_call(&harness.app, "GetApplicationInfo", &other_token, &ask).await;
     assert_eq!(status, StatusCode::ACCESS_DENIED);
+
+    // A master in the Master group alone reads its children back too.
+    let mut application = harness.store.application(harness.app_id).await.unwrap().unwrap();
+    application.method_groups = [MethodGroup::Master].into_iter().collect();
+    harness.store.put_application(&application).await.unwrap();
+    let token = session(&harness.app, &credentials).await;
+    let (status, text) = post_call(&harness.app, "GetApplicationInfo", &token, &ask).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(ApplicationInfo::parse_info_xml(&info_of(&text)).unwrap().id, child_id);
 }
 
 /// A second instance beside the harness's (instance 1): its own store and Platform.
@@ -332,13 +341,12 @@ struct SecondInstance {
 async fn second_instance(harness: &Harness) -> SecondInstance {
     let directory = tempfile::tempdir().unwrap();
     let store = SqlStore::open(&StoreConfig::sqlite(directory.path().join("haven.db"))).await.unwrap();
-    let app = router(PlatformState {
-        instance_id: InstanceId::parse("2").unwrap(),
-        topology: Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
-        store: Arc::new(store.clone()),
-        clock: harness.clock.clone(),
-        msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
-    });
+    let app = router(PlatformState::new(
+        InstanceId::parse("2").unwrap(),
+        Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
+        Arc::new(store.clone()),
+        harness.clock.clone(),
+    ));
     SecondInstance { app, store, _directory: directory }
 }
 

@@ -19,13 +19,12 @@ const REQUEST: &str = r#"<wc-request:request xmlns:wc-request="urn:com.microsoft
 
 async fn platform(directory: &tempfile::TempDir) -> axum::Router {
     let store = SqlStore::open(&StoreConfig::sqlite(directory.path().join("haven.db"))).await.unwrap();
-    router(PlatformState {
-        instance_id: InstanceId::parse("2").unwrap(),
-        topology: Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
-        store: Arc::new(store),
-        clock: Arc::new(ManualClock::new(datetime!(2026-11-21 12:00 UTC))),
-        msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
-    })
+    router(PlatformState::new(
+        InstanceId::parse("2").unwrap(),
+        Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
+        Arc::new(store),
+        Arc::new(ManualClock::new(datetime!(2026-11-21 12:00 UTC))),
+    ))
 }
 
 async fn call(app: axum::Router, request: Request<Body>) -> String {

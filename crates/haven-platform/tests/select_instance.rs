@@ -52,13 +52,12 @@ fn anonymous_request(version: u32, info: &str) -> String {
 async fn platform(directory: &tempfile::TempDir, instance_id: &str) -> axum::Router {
     let store =
         SqlStore::open(&StoreConfig::sqlite(directory.path().join(format!("haven-{instance_id}.db")))).await.unwrap();
-    router(PlatformState {
-        instance_id: InstanceId::parse(instance_id).unwrap(),
-        topology: Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
-        store: Arc::new(store),
-        clock: Arc::new(ManualClock::new(datetime!(2026-11-21 12:00 UTC))),
-        msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
-    })
+    router(PlatformState::new(
+        InstanceId::parse(instance_id).unwrap(),
+        Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
+        Arc::new(store),
+        Arc::new(ManualClock::new(datetime!(2026-11-21 12:00 UTC))),
+    ))
 }
 
 async fn post(app: &axum::Router, body: String) -> String {

@@ -6,6 +6,7 @@ mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use haven_store::ApplicationStore;
 use haven_wire::{StatusCode, parse_response};
 use support::{authorize, call, harness, session_call};
 use time::Duration;
@@ -168,4 +169,20 @@ async fn method_groups_gate_which_methods_an_application_may_call() {
     let (status, text) = harness.post(call("GetPersonInfo", 1, &online, b"123456789", "<info/>", |body| body)).await;
     assert_eq!(status, StatusCode::ACCESS_DENIED, "{text}");
     assert!(text.contains("method groups"), "{text}");
+}
+
+#[tokio::test]
+async fn a_session_ends_when_its_application_is_taken_out_of_the_instance() {
+    let harness = harness().await;
+    let session = harness.session(1).await;
+    let call = || session_call(&session.token, b"123456789", "<info/>", |body| body);
+    assert_eq!(harness.post(call()).await.0, StatusCode::OK, "live here");
+
+    // The operator makes the application live in the EU only (`haven app go-live --instances 2`).
+    let mut application = harness.store.application(harness.app_id).await.unwrap().unwrap();
+    application.supported_instances = [haven_domain::topology::InstanceId::parse("2").unwrap()].into_iter().collect();
+    harness.store.put_application(&application).await.unwrap();
+    let (status, text) = harness.post(call()).await;
+    assert_eq!(status, StatusCode::INVALID_APP, "{text}");
+    assert!(text.contains("not live in this instance"), "{text}");
 }

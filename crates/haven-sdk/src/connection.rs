@@ -9,7 +9,7 @@ use haven_wire::instance::ServiceInstance;
 use haven_wire::methods::add_application::{AddApplicationRequest, AddApplicationResponse, ApplicationFields};
 use haven_wire::methods::create_authenticated_session_token::SessionTokenResponse;
 use haven_wire::methods::get_person_info::PersonInfo;
-use haven_wire::methods::get_service_definition::{GetServiceDefinitionRequest, ServiceDefinition};
+use haven_wire::methods::get_service_definition::{self, GetServiceDefinitionRequest, ServiceDefinition};
 use haven_wire::methods::get_things::{
     GetThingsRequest, GetThingsResponse, ThingFilter, ThingFormat, ThingSection, ThingTarget, ThingsGroupRequest,
 };
@@ -79,16 +79,28 @@ impl Connection {
     /// A connection to the Platform whose root URL is `platform_url` (e.g.
     /// `http://127.0.0.1:8111/`; the method endpoint is `platform/wildcat.ashx` below it).
     pub fn new(platform_url: Url, credentials: ApplicationCredentials) -> Result<Self, SdkError> {
+        let wildcat_url = platform_url
+            .join("platform/wildcat.ashx")
+            .map_err(|error| SdkError::Credentials(format!("platform URL {platform_url}: {error}")))?;
+        Self::with_method_url(wildcat_url, credentials)
+    }
+
+    /// A connection to the XML method endpoint itself (e.g.
+    /// `https://platform.example/platform/wildcat.ashx`), as GetServiceDefinition and
+    /// SelectInstance report an instance's `platform-url`.
+    pub fn with_method_url(method_url: Url, credentials: ApplicationCredentials) -> Result<Self, SdkError> {
         // reqwest is built without a default TLS provider; install ring once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
             .build()?;
-        let wildcat_url = platform_url
-            .join("platform/wildcat.ashx")
-            .map_err(|error| SdkError::Credentials(format!("platform URL {platform_url}: {error}")))?;
-        Ok(Self { client, wildcat_url, credentials, session: Mutex::new(None) })
+        Ok(Self { client, wildcat_url: method_url, credentials, session: Mutex::new(None) })
+    }
+
+    /// The XML method endpoint this connection posts to.
+    pub fn method_url(&self) -> &Url {
+        &self.wildcat_url
     }
 
     /// The application this connection signs in as.
@@ -239,9 +251,26 @@ impl Connection {
 
     /// GetServiceDefinition v2 (anonymous): the instance's URLs, methods and the topology.
     pub async fn service_definition(&self) -> Result<ServiceDefinition, SdkError> {
-        let request = GetServiceDefinitionRequest { version: 2, updated_date: None, response_sections: None };
-        let inner = self.call_anonymous("GetServiceDefinition", 2, &request.to_info_xml()).await?;
-        ServiceDefinition::parse_info_xml(&inner)?.ok_or(SdkError::MissingInfo("GetServiceDefinition"))
+        self.get_service_definition(None).await?.ok_or(SdkError::MissingInfo("GetServiceDefinition"))
+    }
+
+    /// GetServiceDefinition v2 (anonymous) with `updated-date`: the definition if it changed
+    /// after `since` (give the `updated_date` of the definition you hold), `None` if not, in
+    /// which case the Platform answered with an empty info and sent nothing else.
+    pub async fn service_definition_changed_since(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Option<ServiceDefinition>, SdkError> {
+        self.get_service_definition(Some(since)).await
+    }
+
+    async fn get_service_definition(
+        &self,
+        updated_date: Option<OffsetDateTime>,
+    ) -> Result<Option<ServiceDefinition>, SdkError> {
+        let request = GetServiceDefinitionRequest { version: 2, updated_date, response_sections: None };
+        let inner = self.call_anonymous(get_service_definition::METHOD, 2, &request.to_info_xml()).await?;
+        Ok(ServiceDefinition::parse_info_xml(&inner)?)
     }
 
     /// SelectInstance v1 (anonymous): the instance where a new account from `country` (and

@@ -1,5 +1,6 @@
 //! What can go wrong in a call.
 
+use haven_domain::topology::InstanceId;
 use haven_wire::{StatusCode, WireError};
 
 /// A failed call.
@@ -28,6 +29,30 @@ pub enum SdkError {
     /// The application's key or certificate could not be used.
     #[error("credentials: {0}")]
     Credentials(String),
+    /// The deployment's service definition lists no such instance, even when asked again.
+    #[error("the service definition lists no instance {0}")]
+    UnknownInstance(InstanceId),
+    /// A single-instance application was asked for another instance than its default one.
+    #[error("instance {instance_id} is not this single-instance application's default instance {default_instance_id}")]
+    InstanceNotServed {
+        /// The instance asked for.
+        instance_id: InstanceId,
+        /// The only instance the application uses.
+        default_instance_id: InstanceId,
+    },
+    /// The default Platform's service definition has no `instances` (the topology).
+    #[error("the default Platform's service definition lists no instances")]
+    NoTopology,
+    /// An instance's Platform or Shell URL in the service definition is not a URL.
+    #[error("instance {instance_id}: {url:?} is not a URL: {error}")]
+    InstanceUrl {
+        /// The instance.
+        instance_id: InstanceId,
+        /// The text the service definition gave.
+        url: String,
+        /// Why it could not be read.
+        error: url::ParseError,
+    },
 }
 
 impl SdkError {

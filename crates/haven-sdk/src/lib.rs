@@ -3,7 +3,11 @@
 //! certificate (CreateAuthenticatedSessionToken v2), or as an installed copy of a SODA
 //! application with its shared secret (see [`SodaInstance`]), signs every later request
 //! with the session's secret (HMAC-SHA256 over the header, SHA-256 over the info), renews
-//! the session when it expires, and offers typed calls for the common methods.
+//! the session when it expires, and offers typed calls for the common methods, among them
+//! the Eventing group's subscription calls (`subscribe_to_event` and its kin). For a
+//! deployment of several instances, [`InstanceDirectory`] gives the connection to the
+//! instance a person's record lives in, and [`ConnectionStore`] keeps which instance that is
+//! beside the person and record ids.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), haven_sdk::SdkError> {
@@ -19,11 +23,18 @@
 //! ```
 
 mod connection;
+mod connection_store;
 mod credentials;
 mod error;
+mod eventing;
+mod instances;
+mod shell;
 mod soda;
 
 pub use connection::{CallAs, Connection};
+pub use connection_store::{ConnectionStore, ConnectionStoreError, StoredConnection};
 pub use credentials::ApplicationCredentials;
 pub use error::SdkError;
+pub use instances::{InstanceDirectory, InstanceSettings, SERVICE_DEFINITION_MAX_AGE};
+pub use shell::shell_redirect_url;
 pub use soda::SodaInstance;

@@ -23,6 +23,7 @@ use haven_wire::methods::new_application_creation_info::NewApplicationCreationIn
 use url::Url;
 
 use crate::credentials::ApplicationCredentials;
+use crate::shell::shell_redirect_url;
 
 /// A SODA application instance as NewApplicationCreationInfo created it: what the device
 /// keeps (id and secret) and the one-time token the person takes to the Shell.
@@ -62,21 +63,15 @@ impl SodaInstance {
         device_name: &str,
         multi_record: bool,
     ) -> Url {
-        let mut redirect = shell_url.clone();
-        if !redirect.path().ends_with('/') {
-            let path = format!("{}/", redirect.path());
-            redirect.set_path(&path);
-        }
-        let mut redirect = redirect.join("redirect.aspx").unwrap_or(redirect);
-        let targetqs = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("appid", &master_id.to_string())
-            .append_pair("appCreationToken", &self.app_token)
-            .append_pair("instanceName", device_name)
-            .append_pair("ismra", if multi_record { "true" } else { "false" })
-            .append_pair("mobile", "true")
-            .finish();
-        redirect.query_pairs_mut().append_pair("target", "CREATEAPPLICATION").append_pair("targetqs", &targetqs);
-        redirect
+        let master_id = master_id.to_string();
+        let targetqs = [
+            ("appid", master_id.as_str()),
+            ("appCreationToken", &self.app_token),
+            ("instanceName", device_name),
+            ("ismra", if multi_record { "true" } else { "false" }),
+            ("mobile", "true"),
+        ];
+        shell_redirect_url(shell_url, "CREATEAPPLICATION", &targetqs)
     }
 }
 

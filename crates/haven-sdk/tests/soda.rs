@@ -38,13 +38,12 @@ async fn a_soda_instance_is_created_then_signs_in_with_its_secret() {
         created_at: OffsetDateTime::now_utc(),
     };
     store.put_application(&master).await.unwrap();
-    let router = haven_platform::router(haven_platform::PlatformState {
-        instance_id: InstanceId::parse("1").unwrap(),
-        topology: Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
-        store: Arc::new(store.clone()),
-        clock: Arc::new(SystemClock),
-        msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
-    });
+    let router = haven_platform::router(haven_platform::PlatformState::new(
+        InstanceId::parse("1").unwrap(),
+        Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap()),
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });

@@ -16,14 +16,16 @@ use haven_domain::country::CountryCode;
 use haven_domain::credential::{Credential, check_new_password};
 use haven_domain::ids::{PersonId, RecordId};
 use haven_domain::person::{EmailAddress, Person};
-use haven_domain::topology::CountryPlacement;
+use haven_domain::topology::{CountryPlacement, Instance};
 use haven_store::StoreError;
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
+use crate::bounce::{Journey, arrival_notice, bounce};
 use crate::error::{ShellError, render};
 use crate::form::{FieldErrors, local_path};
+use crate::peers::AccountLocation;
 use crate::visit::{Visit, cleared_cookie, session_cookie, start_session};
 use crate::{Chrome, ShellState, password};
 
@@ -47,10 +49,14 @@ pub(crate) fn sign_in_then(here: &str) -> String {
     format!("/signin?next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>())
 }
 
+/// The query of the sign-in and sign-up pages: where to go afterwards, the instance that
+/// sent the person here (`from`, see [`crate::bounce`]) and, for sign-up, the country chosen.
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct NextQuery {
-    #[serde(default)]
     next: String,
+    from: String,
+    country: String,
 }
 
 // ---------------------------------------------------------------------------- sign-up
@@ -78,14 +84,29 @@ pub(crate) struct CountryOption {
     name: &'static str,
 }
 
+/// Sign-up asks for the country first, because it decides the instance: a person whose
+/// country maps to another instance is sent there before typing anything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignUpStep {
+    /// Choose the country.
+    Country,
+    /// The rest of the form, for a country this instance serves.
+    Details,
+}
+
 #[derive(Template)]
 #[template(path = "signup.html")]
 struct SignUpPage<'a> {
     chrome: Chrome,
+    step: SignUpStep,
     form: &'a SignUpForm,
     errors: FieldErrors,
     countries: Vec<CountryOption>,
+    /// The country's name when it is settled (one this instance serves); otherwise the
+    /// form offers the country picker again.
+    country_fixed: Option<&'static str>,
     birth_date_hint: String,
+    notice: Option<String>,
 }
 
 fn countries() -> Vec<CountryOption> {
@@ -98,16 +119,55 @@ fn countries() -> Vec<CountryOption> {
 fn sign_up_page(
     state: &ShellState,
     visit: &Visit,
+    step: SignUpStep,
     form: &SignUpForm,
     errors: FieldErrors,
+    notice: Option<String>,
 ) -> Result<Response, ShellError> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let minimum_age = state.instance().map_or(0, |instance| instance.min_signup_age);
     let birth_date_hint = format!("Year-month-day. You must be at least {minimum_age} years old.");
-    let page = SignUpPage { chrome: visit.chrome(state), form, errors, countries: countries(), birth_date_hint };
+    let country_fixed = CountryCode::parse(&form.country)
+        .ok()
+        .filter(|country| matches!(placement(state, *country), Placement::Here))
+        .map(|country| country.name());
+    let page = SignUpPage {
+        chrome: visit.chrome(state),
+        step,
+        form,
+        errors,
+        countries: countries(),
+        country_fixed,
+        birth_date_hint,
+        notice,
+    };
     Ok((status, render(&page)?).into_response())
 }
 
+/// Where a country's people keep their records, seen from this instance.
+enum Placement<'topology> {
+    /// Here.
+    Here,
+    /// In another instance.
+    There(&'topology Instance),
+    /// Nowhere: the service is not offered there.
+    Unsupported,
+}
+
+fn placement(state: &ShellState, country: CountryCode) -> Placement<'_> {
+    match state.topology.instance_for_country(country) {
+        CountryPlacement::Instance(instance) if instance.id == state.instance_id => Placement::Here,
+        CountryPlacement::Instance(instance) => Placement::There(instance),
+        CountryPlacement::Unsupported => Placement::Unsupported,
+    }
+}
+
+fn unsupported_message(country: CountryCode) -> String {
+    format!("Haven is not offered to people living in {}, so an account cannot be opened for it.", country.name())
+}
+
+/// `GET /signup`: the country step, or (with a `country` this instance serves) the rest of
+/// the form; a country served elsewhere sends the person there.
 pub(crate) async fn sign_up_form(
     State(state): State<ShellState>,
     Extension(visit): Extension<Visit>,
@@ -116,8 +176,28 @@ pub(crate) async fn sign_up_form(
     if visit.person.is_some() {
         return Ok(see_other(&local_path(&query.next, AFTER_SIGN_IN), None));
     }
-    let form = SignUpForm { next: query.next, ..SignUpForm::default() };
-    sign_up_page(&state, &visit, &form, FieldErrors::default())
+    let mut errors = FieldErrors::default();
+    let mut form = SignUpForm { next: query.next, ..SignUpForm::default() };
+    if !query.country.trim().is_empty() {
+        match CountryCode::parse(&query.country) {
+            Ok(country) => match placement(&state, country) {
+                Placement::Here => {
+                    form.country = country.as_str().to_owned();
+                    let notice = arrival_notice(&state, &query.from, Journey::SignUp(country));
+                    return sign_up_page(&state, &visit, SignUpStep::Details, &form, errors, notice);
+                }
+                Placement::There(there) => {
+                    return Ok(bounce(&state, &visit, Journey::SignUp(country), there, &form.next).await);
+                }
+                Placement::Unsupported => {
+                    errors.add("country", unsupported_message(country));
+                    form.country = country.as_str().to_owned();
+                }
+            },
+            Err(_) => errors.add("country", "Choose your country from the list."),
+        }
+    }
+    sign_up_page(&state, &visit, SignUpStep::Country, &form, errors, None)
 }
 
 pub(crate) async fn sign_up(
@@ -156,11 +236,42 @@ pub(crate) async fn sign_up(
         });
     let country = CountryCode::parse(&form.country).map_err(|_| errors.add("country", "Choose your country.")).ok();
 
+    if let Some(country) = country {
+        match placement(&state, country) {
+            Placement::Here => {}
+            // Sent here with a country served elsewhere (the country step sends people on
+            // before they type anything): on to that instance's form, leaving this one behind.
+            Placement::There(there) => {
+                return Ok(bounce(&state, &visit, Journey::SignUp(country), there, &form.next).await);
+            }
+            Placement::Unsupported => errors.add("country", unsupported_message(country)),
+        }
+    }
     let (Some(email), Some(birth_date), Some(country), true) = (email, birth_date, country, errors.is_empty()) else {
         form.password.clear();
         form.password_again.clear();
-        return sign_up_page(&state, &visit, &form, errors);
+        return sign_up_page(&state, &visit, SignUpStep::Details, &form, errors, None);
     };
+    match state.locate_account(&email).await {
+        AccountLocation::Nowhere => {}
+        AccountLocation::Elsewhere(there) => errors.add(
+            "email",
+            format!("An account with this e-mail address already exists at Haven {}; sign in instead.", there.name),
+        ),
+        AccountLocation::Unknown(silent) => errors.add(
+            "email",
+            format!(
+                "Haven cannot check right now that this address has no account at Haven {} (it is not answering), \
+                 so the account cannot be opened yet. Try again in a few minutes.",
+                names(&silent)
+            ),
+        ),
+    }
+    if !errors.is_empty() {
+        form.password.clear();
+        form.password_again.clear();
+        return sign_up_page(&state, &visit, SignUpStep::Details, &form, errors, None);
+    }
     let request = AccountRequest {
         email,
         given_name: form.given_name.clone(),
@@ -176,24 +287,10 @@ pub(crate) async fn sign_up(
         Ok(account) => account,
         Err(error) => {
             match error {
-                AccountError::UnsupportedCountry(country) => errors.add(
-                    "country",
-                    format!(
-                        "Haven is not offered to people living in {}, so an account cannot be opened for it.",
-                        country.name()
-                    ),
-                ),
-                AccountError::OtherInstance { country, instance } => {
-                    let elsewhere = state.topology.instance(&instance);
-                    let name = elsewhere.map_or_else(|| instance.to_string(), |other| other.name.clone());
-                    let url = elsewhere.map_or_else(String::new, |other| format!(" at {}signup", other.shell_url));
-                    errors.add(
-                        "country",
-                        format!(
-                            "Records of people living in {} are kept by Haven {name}; please sign up there{url}.",
-                            country.name()
-                        ),
-                    );
+                // Both were answered above; kept for completeness.
+                AccountError::UnsupportedCountry(country) => errors.add("country", unsupported_message(country)),
+                AccountError::OtherInstance { country, .. } => {
+                    errors.add("country", format!("{} is served by another Haven instance.", country.name()));
                 }
                 AccountError::TooYoung { minimum_age } => errors.add(
                     "birth_date",
@@ -203,7 +300,7 @@ pub(crate) async fn sign_up(
             }
             form.password.clear();
             form.password_again.clear();
-            return sign_up_page(&state, &visit, &form, errors);
+            return sign_up_page(&state, &visit, SignUpStep::Details, &form, errors, None);
         }
     };
     let hash = password::hash(form.password.clone()).await?;
@@ -214,7 +311,7 @@ pub(crate) async fn sign_up(
             errors.add("email", "An account with this e-mail address already exists; sign in instead.");
             form.password.clear();
             form.password_again.clear();
-            return sign_up_page(&state, &visit, &form, errors);
+            return sign_up_page(&state, &visit, SignUpStep::Details, &form, errors, None);
         }
         Err(error) => return Err(error.into()),
     }
@@ -254,6 +351,7 @@ struct SignInPage<'a> {
     form: &'a SignInForm,
     errors: FieldErrors,
     problem: Option<String>,
+    notice: Option<String>,
 }
 
 fn sign_in_page(
@@ -263,7 +361,7 @@ fn sign_in_page(
     status: StatusCode,
     problem: Option<String>,
 ) -> Result<Response, ShellError> {
-    let page = SignInPage { chrome: visit.chrome(state), form, errors: FieldErrors::default(), problem };
+    let page = SignInPage { chrome: visit.chrome(state), form, errors: FieldErrors::default(), problem, notice: None };
     Ok((status, render(&page)?).into_response())
 }
 
@@ -276,7 +374,10 @@ pub(crate) async fn sign_in_form(
         return Ok(see_other(&local_path(&query.next, AFTER_SIGN_IN), None));
     }
     let form = SignInForm { next: query.next, ..SignInForm::default() };
-    sign_in_page(&state, &visit, &form, StatusCode::OK, None)
+    let notice = arrival_notice(&state, &query.from, Journey::SignIn);
+    let page =
+        SignInPage { chrome: visit.chrome(&state), form: &form, errors: FieldErrors::default(), problem: None, notice };
+    Ok(render(&page)?.into_response())
 }
 
 pub(crate) async fn sign_in(
@@ -297,10 +398,28 @@ pub(crate) async fn sign_in(
     }
     let now = state.clock.now();
     let wrong = || "The e-mail address or the password is wrong.".to_owned();
-    let person = match EmailAddress::parse(&form.email) {
-        Ok(email) => state.store.person_by_email(&email).await?,
-        Err(_) => None,
+    let email = EmailAddress::parse(&form.email).ok();
+    let person = match &email {
+        Some(email) => state.store.person_by_email(email).await?,
+        None => None,
     };
+    // No account here: it may live in another instance, where the person is sent to sign in.
+    if let (None, Some(email)) = (&person, &email) {
+        match state.locate_account(email).await {
+            AccountLocation::Nowhere => {}
+            AccountLocation::Elsewhere(there) => {
+                return Ok(bounce(&state, &visit, Journey::SignIn, there, &form.next).await);
+            }
+            AccountLocation::Unknown(silent) => {
+                let problem = format!(
+                    "Haven cannot reach the instance that holds this account (Haven {} is not answering), so you \
+                     cannot sign in right now. Try again in a few minutes; there is no need to open a new account.",
+                    names(&silent)
+                );
+                return sign_in_page(&state, &visit, &form, StatusCode::SERVICE_UNAVAILABLE, Some(problem));
+            }
+        }
+    }
     let credential = match &person {
         Some(person) => state.store.credential(person.id).await?,
         None => None,
@@ -327,6 +446,11 @@ pub(crate) async fn sign_in(
     }
     tracing::info!(person = %person.id, "signed in");
     begin_signed_in(&state, &visit, person, &local_path(&form.next, AFTER_SIGN_IN)).await
+}
+
+/// Instances' names, for a sentence ("EU", "EU and APAC").
+fn names(instances: &[&Instance]) -> String {
+    instances.iter().map(|instance| instance.name.as_str()).collect::<Vec<_>>().join(" and ")
 }
 
 fn locked_message(credential: &Credential) -> String {

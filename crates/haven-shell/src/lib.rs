@@ -4,10 +4,12 @@
 //! who is signed in) attached by `visit::attach`, and every form its session's CSRF token.
 
 mod accounts;
+mod bounce;
 mod consent;
 mod error;
 mod form;
 mod password;
+mod peers;
 mod records;
 mod redirect;
 mod tokens;
@@ -30,6 +32,8 @@ use haven_store::Store;
 
 use crate::error::{ShellError, render};
 use crate::visit::Visit;
+
+pub use peers::{PEER_LOOKUP_TIMEOUT, PeerClientError, Peers};
 
 /// Sign-in attempts allowed per minute from one network address, before the per-account
 /// lockout ([`haven_domain::credential::MAX_FAILED_SIGN_INS`]) even comes into play.
@@ -72,6 +76,9 @@ pub struct ShellState {
     pub settings: ShellSettings,
     /// Rate limiters, made by [`router`].
     limits: Arc<Limits>,
+    /// How to ask the other instances where an account lives; `None` when the deployment
+    /// has no federation key (a single instance), so there is no one to ask.
+    peers: Option<Peers>,
 }
 
 impl ShellState {
@@ -86,7 +93,15 @@ impl ShellState {
         let limits = Arc::new(Limits {
             sign_in: RateLimiter::keyed(Quota::per_minute(settings.sign_ins_per_minute_per_address)),
         });
-        Self { instance_id, topology, store, clock, settings, limits }
+        Self { instance_id, topology, store, clock, settings, limits, peers: None }
+    }
+
+    /// The same state, asking the topology's other instances through `peers` where accounts
+    /// live (sign-in and sign-up bounce, one address per deployment).
+    #[must_use]
+    pub fn with_peers(mut self, peers: Peers) -> Self {
+        self.peers = Some(peers);
+        self
     }
 
     fn instance(&self) -> Option<&Instance> {

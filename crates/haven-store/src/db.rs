@@ -18,6 +18,8 @@ pub(crate) enum Db {
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pub(crate) db: Db,
+    /// Wakes this process's notification delivery worker.
+    pub(crate) outbox: crate::events::OutboxSignal,
 }
 
 /// Runs `$body` with `$pool` bound to the engine's pool. The body is compiled once per
@@ -71,7 +73,7 @@ impl SqlStore {
             StoreConfig::Sqlite(sqlite_config) => Db::Sqlite(sqlite::open(sqlite_config).await?),
             StoreConfig::Postgres(postgres_config) => Db::Postgres(postgres::open(postgres_config).await?),
         };
-        Ok(Self { db })
+        Ok(Self { db, outbox: crate::events::OutboxSignal::default() })
     }
 
     /// Which engine this store runs on: `"sqlite"` or `"postgres"`.
@@ -112,6 +114,17 @@ impl SqlStore {
         match &self.db {
             Db::Sqlite(pool) => sqlite::schema_summary(pool).await,
             Db::Postgres(pool) => postgres::schema_summary(pool).await,
+        }
+    }
+
+    /// Every row of every one of Haven's tables (migrations' bookkeeping too) as
+    /// `(table, text)`, the text holding each column's value (blobs as hex), for tests that
+    /// prove what a database does not hold, such as data-residency checks. Reads everything:
+    /// for tests only.
+    pub async fn every_row_as_text(&self) -> Result<Vec<(String, String)>, StoreError> {
+        match &self.db {
+            Db::Sqlite(pool) => sqlite::every_row_as_text(pool).await,
+            Db::Postgres(pool) => postgres::every_row_as_text(pool).await,
         }
     }
 }

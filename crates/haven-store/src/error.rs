@@ -92,6 +92,9 @@ pub enum StoreError {
     /// A row refers to something missing (an authorization for an unknown application...).
     #[error("{0}")]
     MissingReference(String),
+    /// The application has as many event subscriptions as it may have.
+    #[error("the application already has {0} event subscriptions, the most it may have")]
+    TooManySubscriptions(usize),
 }
 
 impl StoreError {

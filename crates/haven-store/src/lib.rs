@@ -16,6 +16,7 @@ mod blobs;
 mod config;
 mod db;
 mod error;
+mod events;
 mod persons;
 mod postgres;
 mod records;
@@ -32,6 +33,7 @@ use haven_domain::application::{Application, PersonApplicationSettings};
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::blob::StoredBlob;
 use haven_domain::credential::Credential;
+use haven_domain::eventing::{Subscription, SubscriptionId};
 use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId};
 use haven_domain::ids::{BlobId, VersionStamp};
 use haven_domain::operation::RecordOperation;
@@ -41,11 +43,13 @@ use haven_domain::session::{AppSession, TokenHash, UserToken};
 use haven_domain::soda::SodaCreation;
 use haven_domain::thing::{Thing, ThingKey, ThingQuery};
 use haven_domain::web_session::WebSession;
-use time::OffsetDateTime;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
 
 pub use config::{DEFAULT_MAX_CONNECTIONS, PostgresConfig, SqliteConfig, StoreConfig};
 pub use db::SqlStore;
 pub use error::StoreError;
+pub use events::{ClaimedNotification, NotificationOutcome, NotificationState, StoredNotification};
 
 /// Result of a store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -92,6 +96,15 @@ pub enum ThingChange {
         /// The new version.
         thing: Thing,
     },
+}
+
+impl ThingChange {
+    /// The version written.
+    pub fn thing(&self) -> &Thing {
+        match self {
+            Self::Create(thing) | Self::Revise { thing, .. } => thing,
+        }
+    }
 }
 
 /// Things, their history and the operation log.
@@ -321,6 +334,46 @@ pub trait SodaStore: Send + Sync {
     ) -> StoreResult<Option<SodaCreation>>;
 }
 
+/// Eventing: applications' subscriptions and the notification outbox. `write_things` adds
+/// the notifications a change produces in its own transaction; the delivery worker claims,
+/// delivers and finishes them.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Adds `subscription` unless its application has `limit` already (then
+    /// [`StoreError::TooManySubscriptions`]); counted and added in one transaction.
+    async fn add_subscription(&self, subscription: &Subscription, limit: usize) -> StoreResult<()>;
+    /// An application's subscriptions, oldest first.
+    async fn subscriptions_of_application(&self, application_id: ApplicationId) -> StoreResult<Vec<Subscription>>;
+    /// One subscription.
+    async fn subscription(&self, id: SubscriptionId) -> StoreResult<Option<Subscription>>;
+    /// Replaces a subscription of its application; `false` if that application has none
+    /// with this id.
+    async fn update_subscription(&self, subscription: &Subscription) -> StoreResult<bool>;
+    /// Deletes an application's subscription and its notifications; `false` if the
+    /// application has none with this id.
+    async fn delete_subscription(&self, application_id: ApplicationId, id: SubscriptionId) -> StoreResult<bool>;
+    /// Takes up to `limit` pending notifications due at `now` for delivery, oldest due
+    /// first: each counts one more attempt and is not due again until `now + lease`, so
+    /// other workers skip it, and it comes back if this worker never finishes it.
+    async fn claim_notifications(
+        &self,
+        now: OffsetDateTime,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedNotification>>;
+    /// Records what became of delivery attempts (delivered, due again, abandoned), all in
+    /// one transaction.
+    async fn record_outcomes(&self, outcomes: &[NotificationOutcome]) -> StoreResult<()>;
+    /// A subscription's notifications, oldest first (for inspection and tests).
+    async fn notifications_of_subscription(&self, id: SubscriptionId) -> StoreResult<Vec<StoredNotification>>;
+    /// Deletes delivered and abandoned notifications finished at or before `before`;
+    /// returns how many.
+    async fn delete_finished_notifications(&self, before: OffsetDateTime) -> StoreResult<u64>;
+    /// Notified whenever this store queued notifications, so a worker in the same process
+    /// need not wait for its next poll.
+    fn outbox_signal(&self) -> Arc<tokio::sync::Notify>;
+}
+
 /// Everything Haven persists.
 pub trait Store:
     PersonStore
@@ -333,6 +386,7 @@ pub trait Store:
     + BlobStore
     + AccountStore
     + SodaStore
+    + EventStore
     + std::fmt::Debug
 {
 }
@@ -348,6 +402,7 @@ impl<T> Store for T where
         + BlobStore
         + AccountStore
         + SodaStore
+        + EventStore
         + std::fmt::Debug
 {
 }

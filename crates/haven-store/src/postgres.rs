@@ -45,6 +45,24 @@ pub(crate) async fn open(config: &PostgresConfig) -> Result<PgPool, StoreError> 
     Ok(pool)
 }
 
+pub(crate) async fn every_row_as_text(pool: &PgPool) -> Result<Vec<(String, String)>, StoreError> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut rows = Vec::new();
+    for table in tables {
+        // A row cast to text lists every column (bytea as \x hex); the name comes from the
+        // schema itself, quoted as an identifier.
+        let query = format!("SELECT row_t::text FROM \"{}\" AS row_t", table.replace('"', "\"\""));
+        let texts: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(query)).fetch_all(pool).await?;
+        rows.extend(texts.into_iter().map(|text| (table.clone(), text)));
+    }
+    Ok(rows)
+}
+
 pub(crate) async fn schema_summary(pool: &PgPool) -> Result<Vec<String>, StoreError> {
     let rows = sqlx::query(
         "SELECT table_name::text AS table_name, string_agg(column_name::text, ', ' ORDER BY ordinal_position) AS columns \

@@ -44,6 +44,29 @@ pub(crate) async fn open(config: &SqliteConfig) -> Result<SqlitePool, StoreError
     Ok(pool)
 }
 
+pub(crate) async fn every_row_as_text(pool: &SqlitePool) -> Result<Vec<(String, String)>, StoreError> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut rows = Vec::new();
+    for table in tables {
+        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+            .bind(&table)
+            .fetch_all(pool)
+            .await?;
+        // quote() writes every value as SQL text: strings quoted, blobs as X'hex'. Table and
+        // column names come from the schema itself, quoted as identifiers.
+        let identifier = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+        let values: Vec<String> = columns.iter().map(|column| format!("quote({})", identifier(column))).collect();
+        let query = format!("SELECT {} FROM {}", values.join(" || ' | ' || "), identifier(&table));
+        let texts: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(query)).fetch_all(pool).await?;
+        rows.extend(texts.into_iter().map(|text| (table.clone(), text)));
+    }
+    Ok(rows)
+}
+
 pub(crate) async fn schema_summary(pool: &SqlitePool) -> Result<Vec<String>, StoreError> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name",

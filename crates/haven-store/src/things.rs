@@ -2,15 +2,18 @@
 //! record counters together) and queries.
 
 use async_trait::async_trait;
+use haven_domain::eventing::ChangedThing;
 use haven_domain::ids::{RecordId, ThingId, VersionStamp};
 use haven_domain::operation::RecordOperation;
 use haven_domain::record::RecordState;
 use haven_domain::thing::{Thing, ThingKey, ThingQuery, ThingState};
 use sqlx::{Database, Encode, QueryBuilder, Type};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::{SqlStore, in_write_transaction, on_db};
 use crate::error::StoreError;
+use crate::events::enqueue_notifications;
 use crate::persons::is_unique_violation;
 use crate::rows::{OperationRow, ThingRow, micros, to_i64, to_json, to_u64, wall_micros};
 use crate::{StoreResult, ThingChange, ThingStore};
@@ -260,9 +263,25 @@ impl ThingStore for SqlStore {
                     .bind(record_id.as_uuid())
                     .execute(&mut *tx)
                     .await?;
-                Ok(keys)
+                // The notifications this change produces commit (or not) with it.
+                let changed: Vec<ChangedThing> = changes
+                    .iter()
+                    .map(|change| {
+                        let thing = change.thing();
+                        ChangedThing { thing_id: thing.key.id, type_id: thing.type_id }
+                    })
+                    .collect();
+                let occurred_at = changes.last().map_or(OffsetDateTime::UNIX_EPOCH, |change| change.thing().updated.timestamp);
+                let queued = enqueue_notifications!(tx, record_id, &changed, occurred_at);
+                Ok((keys, queued))
             }
             .await
+        })
+        .map(|(keys, queued)| {
+            if queued > 0 {
+                self.signal_outbox();
+            }
+            keys
         })
     }
 

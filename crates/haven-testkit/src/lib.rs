@@ -8,6 +8,8 @@
 //! instance's `/healthz`, with a deadline.
 #![allow(clippy::print_stderr)]
 
+pub mod fixtures;
+
 use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::OwnedFd;
@@ -48,6 +50,9 @@ pub struct InstanceSpec {
     pub database: Database,
     /// Whether its configuration allows `haven dev grant` (`[development] test-grants`).
     pub test_grants: bool,
+    /// Whether event subscriptions may name plain-HTTP loopback receivers (`[development]
+    /// eventing-loopback-http`).
+    pub eventing_loopback_http: bool,
 }
 
 impl InstanceSpec {
@@ -59,6 +64,7 @@ impl InstanceSpec {
             countries: ["US", "PR", "GU", "VI", "AS", "MP", "UM"].map(str::to_owned).to_vec(),
             database: Database::Sqlite,
             test_grants: false,
+            eventing_loopback_http: false,
         }
     }
 
@@ -70,6 +76,7 @@ impl InstanceSpec {
             countries: Vec::new(),
             database: Database::Sqlite,
             test_grants: false,
+            eventing_loopback_http: false,
         }
     }
 }
@@ -292,7 +299,16 @@ fn instance_config(spec: &InstanceSpec) -> String {
         Database::Sqlite => "sqlite = \"haven.db\"".to_owned(),
         Database::Postgres { url, schema } => format!("postgres-url = \"{url}\"\npostgres-schema = \"{schema}\""),
     };
-    let development = if spec.test_grants { "\n[development]\ntest-grants = true\n" } else { "" };
+    let mut development = String::new();
+    if spec.test_grants || spec.eventing_loopback_http {
+        development.push_str("\n[development]\n");
+    }
+    if spec.test_grants {
+        development.push_str("test-grants = true\n");
+    }
+    if spec.eventing_loopback_http {
+        development.push_str("eventing-loopback-http = true\n");
+    }
     format!(
         "instance-id = \"{}\"\ntopology = \"../topology.toml\"\n\n[platform]\nlisten = \"systemd:0\"\n\n[shell]\nlisten = \"systemd:1\"\n\n[database]\n{database}\n\n[federation]\nkey-file = \"../federation.key\"\n{development}",
         spec.id

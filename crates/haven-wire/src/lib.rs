@@ -11,6 +11,7 @@ pub mod date_time;
 pub mod error;
 pub mod instance;
 pub mod methods;
+pub mod notification;
 pub mod record_info;
 pub mod request;
 pub mod response;

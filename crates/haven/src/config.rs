@@ -84,6 +84,10 @@ pub struct DevelopmentConfig {
     /// `test-grants`: `haven dev grant` may open accounts, authorize applications and issue
     /// user tokens (wctokens) directly in the database, bypassing sign-in and consent.
     pub test_grants: bool,
+    /// `eventing-loopback-http`: event subscriptions may name plain-HTTP loopback URLs
+    /// (`http://127.0.0.1:...`), without the action-URL root rule, for receivers on the
+    /// developer's machine.
+    pub eventing_loopback_http: bool,
 }
 
 impl InstanceConfig {
@@ -120,6 +124,8 @@ struct RawFederation {
 struct RawDevelopment {
     #[serde(default)]
     test_grants: bool,
+    #[serde(default)]
+    eventing_loopback_http: bool,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +238,15 @@ pub fn load(path: &Path) -> Result<InstanceConfig, SourceError> {
             Some(key)
         }
     };
+    // Without the key an instance cannot ask its peers where accounts live, so it could open
+    // a second account for an address that already has one elsewhere.
+    if federation_key.is_none() && topology.instances().len() > 1 {
+        return Err(source.error(
+            raw.topology.span(),
+            "the topology lists several instances, so instances must know each other: add [federation] \
+             key-file = \"FILE\" naming the deployment's shared key (64 hex digits; `haven up` writes one)",
+        ));
+    }
 
     Ok(InstanceConfig {
         path: path.to_path_buf(),
@@ -242,7 +257,10 @@ pub fn load(path: &Path) -> Result<InstanceConfig, SourceError> {
         shell_listen,
         database,
         federation_key,
-        development: DevelopmentConfig { test_grants: raw.development.test_grants },
+        development: DevelopmentConfig {
+            test_grants: raw.development.test_grants,
+            eventing_loopback_http: raw.development.eventing_loopback_http,
+        },
     })
 }
 
@@ -324,7 +342,20 @@ sqlite = "data/us.db"
         std::fs::write(directory.path().join("federation.key"), format!("{}\n", "ab".repeat(32))).unwrap();
         let config = load(&path).unwrap();
         assert_eq!(config.federation_key.map(|key| key.to_hex()), Some("ab".repeat(32)));
-        assert!(load(&write(CONFIG).1).unwrap().federation_key.is_none(), "optional");
+        assert!(load(&write(CONFIG).1).unwrap().federation_key.is_none(), "optional for a single instance");
+    }
+
+    #[test]
+    fn several_instances_need_the_federation_key() {
+        let (directory, path) = write(CONFIG);
+        std::fs::write(directory.path().join("topology.toml"), haven_domain::topology::EXAMPLE_TOML).unwrap();
+        let error = load(&path).unwrap_err();
+        assert!(error.message.contains("add [federation] key-file"), "{error}");
+        assert_eq!(error.line, Some(2), "at the topology line");
+        let with_key = format!("{CONFIG}\n[federation]\nkey-file = \"federation.key\"\n");
+        std::fs::write(&path, with_key).unwrap();
+        std::fs::write(directory.path().join("federation.key"), "ab".repeat(32)).unwrap();
+        assert!(load(&path).unwrap().federation_key.is_some());
     }
 
     fn error_for(config: &str) -> SourceError {
@@ -381,6 +412,14 @@ sqlite = "data/us.db"
         assert!(load(&path).unwrap().development.test_grants);
         let unknown = error_for(&format!("{CONFIG}\n[development]\nskip-consent = true\n"));
         assert!(unknown.message.contains("skip-consent"), "{unknown}");
+    }
+
+    #[test]
+    fn loopback_notification_urls_are_off_unless_the_development_table_turns_them_on() {
+        let (_directory, path) = write(CONFIG);
+        assert!(!load(&path).unwrap().development.eventing_loopback_http);
+        let (_directory, path) = write(&format!("{CONFIG}\n[development]\neventing-loopback-http = true\n"));
+        assert!(load(&path).unwrap().development.eventing_loopback_http);
     }
 
     #[test]

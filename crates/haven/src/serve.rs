@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use haven_domain::clock::{Clock, SystemClock};
+use haven_domain::eventing::UrlPolicy;
+use haven_eventing::DeliverySettings;
 use haven_platform::PlatformState;
-use haven_shell::{ShellSettings, ShellState};
+use haven_shell::{PEER_LOOKUP_TIMEOUT, Peers, ShellSettings, ShellState};
 use haven_store::{SqlStore, Store};
 use listenfd::ListenFd;
 use tokio::net::TcpListener;
@@ -93,12 +95,10 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
         let instance_id = instance.config.instance_id.clone();
         let topology = Arc::new(instance.config.topology.clone());
         let store: Arc<dyn Store> = Arc::new(instance.store);
+        let eventing_urls = UrlPolicy { allow_loopback_http: instance.config.development.eventing_loopback_http };
         let mut platform = haven_platform::router(PlatformState {
-            instance_id: instance_id.clone(),
-            topology: topology.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
+            eventing_urls,
+            ..PlatformState::new(instance_id.clone(), topology.clone(), store.clone(), clock.clone())
         });
         if let Some(key) = &instance.config.federation_key {
             platform = platform.merge(haven_platform::peer_routes(haven_platform::PeerState {
@@ -110,8 +110,20 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
             }));
         }
         let settings = shell_settings(&instance.config)?;
-        let shell =
-            haven_shell::router(ShellState::new(instance_id.clone(), topology, store.clone(), clock.clone(), settings));
+        let mut shell_state = ShellState::new(instance_id.clone(), topology, store.clone(), clock.clone(), settings);
+        if let Some(key) = &instance.config.federation_key {
+            shell_state = shell_state.with_peers(Peers::new(key.clone(), PEER_LOOKUP_TIMEOUT)?);
+        }
+        let shell = haven_shell::router(shell_state);
+        // Each process delivers event notifications; over one PostgreSQL, processes share
+        // the work without sending one twice (see haven_eventing).
+        let worker = haven_eventing::DeliveryWorker::new(store.clone(), clock.clone(), DeliverySettings::default())
+            .context("starting the event notification worker")?;
+        let stop_worker = shutdown.clone();
+        servers.spawn(async move {
+            worker.run(stop_worker).await;
+            Ok(())
+        });
         let sweeper = sweep_expired_sessions(instance_id.clone(), store, clock.clone(), shutdown.clone());
         servers.spawn(async move {
             sweeper.await;

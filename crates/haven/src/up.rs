@@ -167,8 +167,8 @@ fn demo_rules() -> (RuleSet, RuleSet) {
     let offline = RuleSet {
         rules: vec![rule(
             "weight",
-            "To chart your weight while you are away.",
-            Permissions::READ,
+            "To chart your weight, and add the weights you type in it, while you are away.",
+            Permissions::READ.union(Permissions::CREATE),
             &[thing_type::WEIGHT],
             false,
         )],

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use axum::extract::{Form, Query, State};
 use axum::response::{IntoResponse, Response};
 use haven_domain::topology::InstanceId;
-use haven_sdk::CallAs;
+use haven_sdk::{CallAs, StoredConnection};
 
-use crate::data_file::{self, StoredConnection};
 use crate::error::AppError;
 use crate::pages::{ConnectedPage, DeclinedPage, OtherTargetPage, SignedOutPage, WeightView, render_page};
 use crate::state::AppState;
@@ -69,8 +68,9 @@ async fn handle_return(state: &AppState, fields: ReturnFields) -> Result<Respons
 }
 
 /// AppAuthSuccess (or SelectedRecordChanged): checks that `actionqs` is a value issued here,
-/// asks the Platform of `instanceid` who the person is with the user token, stores the
-/// connection for offline use, and shows the latest weight read online.
+/// asks the Platform of `instanceid` (the instance of the person's account, which may not be
+/// the default one) who the person is with the user token, stores the connection with that
+/// instance for offline use, and shows the latest weight read online.
 async fn connected(state: &AppState, fields: &ReturnFields) -> Result<Response, AppError> {
     let actionqs = fields.get("actionqs").ok_or(AppError::UnknownState)?;
     if !state.take_state(actionqs) {
@@ -80,21 +80,21 @@ async fn connected(state: &AppState, fields: &ReturnFields) -> Result<Response, 
     let instance_id =
         InstanceId::parse(instance_text).map_err(|_| AppError::UnknownInstance(instance_text.to_owned()))?;
     let wctoken = fields.required("wctoken")?;
-    let connection = state.connection(&instance_id)?;
+    let connection = state.connection(&instance_id).await?;
     let call_as = CallAs::Online(wctoken.to_owned());
     let person = connection.person_info(&call_as).await?;
     let record_id = person
         .selected_record_id
         .or_else(|| person.records.first().map(|record| record.id))
         .ok_or(AppError::NoRecord)?;
-    let stored = StoredConnection { instance_id, person_id: person.person_id, record_id };
-    data_file::save(&state.config.data_file, &stored).await?;
-    tracing::info!(instance = stored.instance_id.as_str(), "a person connected");
+    let stored = StoredConnection { instance_id: instance_id.clone(), person_id: person.person_id, record_id };
+    state.store().await?.put(stored).await?;
+    tracing::info!(instance = instance_id.as_str(), "a person connected");
     let weight = latest_weight(&connection, &call_as, record_id).await?;
     let page = ConnectedPage {
         name: person.name,
         weight: WeightView::of(weight.as_ref()),
-        sign_out_url: state.sign_out_url(wctoken).into(),
+        sign_out_url: state.sign_out_url(&instance_id, wctoken).await?.into(),
     };
     Ok(render_page(&page)?.into_response())
 }

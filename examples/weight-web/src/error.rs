@@ -1,11 +1,9 @@
 //! What can go wrong while serving a page, and the page each failure gets.
 
-use std::path::PathBuf;
-
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use haven_domain::thing_type::ThingDataError;
-use haven_sdk::SdkError;
+use haven_sdk::{ConnectionStoreError, SdkError};
 
 use crate::pages::{ErrorPage, render_page};
 
@@ -19,9 +17,28 @@ pub enum AppError {
     /// The Shell's return lacks a parameter the target needs.
     #[error("the return from the Shell has no {0}")]
     MissingParameter(&'static str),
-    /// No Platform is configured for this instance id.
-    #[error("no Platform is configured for instance {0:?}")]
+    /// The deployment has no instance of this id.
+    #[error("the deployment has no instance {0:?}")]
     UnknownInstance(String),
+    /// The application is single-instance and this is not its default instance.
+    #[error(
+        "instance {instance:?} is not the default instance {default_instance:?} of this single-instance application"
+    )]
+    InstanceNotServed {
+        /// The instance the person came back from.
+        instance: String,
+        /// The only instance the application uses.
+        default_instance: String,
+    },
+    /// The weight form was not one this application showed, or was sent twice.
+    #[error("the form was not issued by this application or was already sent")]
+    StaleForm,
+    /// The weight typed is not a weight.
+    #[error("{0:?} is not a weight in kilograms")]
+    InvalidWeight(String),
+    /// No one has connected yet.
+    #[error("no record is connected")]
+    NotConnected,
     /// The person authorized the application on no record.
     #[error("the person authorized no record for this application")]
     NoRecord,
@@ -31,22 +48,9 @@ pub enum AppError {
     /// A weight from the Platform could not be read.
     #[error("a weight from the Platform could not be read: {0}")]
     UnreadableWeight(#[from] ThingDataError),
-    /// The data file could not be read or written.
-    #[error("the data file {}: {source}", path.display())]
-    DataFile {
-        /// The data file.
-        path: PathBuf,
-        /// What failed.
-        source: std::io::Error,
-    },
-    /// The data file holds something other than a stored connection.
-    #[error("the data file {} is not a stored connection: {source}", path.display())]
-    DataFileContent {
-        /// The data file.
-        path: PathBuf,
-        /// Why it could not be read.
-        source: serde_json::Error,
-    },
+    /// The data file (the store of connected records) could not be read or written.
+    #[error(transparent)]
+    Store(#[from] ConnectionStoreError),
     /// The operating system's random source failed.
     #[error("the operating system's random source failed: {0}")]
     Randomness(String),
@@ -72,11 +76,28 @@ impl AppError {
             Self::UnknownInstance(instance) => {
                 (StatusCode::BAD_REQUEST, format!("This application knows no Haven instance \"{instance}\"."))
             }
+            Self::InstanceNotServed { instance, .. } => (
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "This application serves only one Haven instance, and your account is in another (\"{instance}\")."
+                ),
+            ),
+            Self::StaleForm => (
+                StatusCode::BAD_REQUEST,
+                "This form was already sent, or is too old. Go back to the start page and try again.".to_owned(),
+            ),
+            Self::InvalidWeight(text) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("\"{text}\" is not a weight. Type the weight in kilograms, for example 72.5."),
+            ),
+            Self::NotConnected => {
+                (StatusCode::CONFLICT, "Connect to Haven first; then you can add a weight.".to_owned())
+            }
             Self::NoRecord => (StatusCode::FORBIDDEN, "You did not share a record with this application.".to_owned()),
             Self::Platform(_) | Self::UnreadableWeight(_) => {
                 (StatusCode::BAD_GATEWAY, "Haven could not be reached or refused the request.".to_owned())
             }
-            Self::DataFile { .. } | Self::DataFileContent { .. } | Self::Randomness(_) | Self::Render(_) => {
+            Self::Store(_) | Self::Randomness(_) | Self::Render(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong in this application.".to_owned())
             }
         }

@@ -2,25 +2,27 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Form, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use haven_sdk::CallAs;
 
-use crate::data_file;
 use crate::error::AppError;
 use crate::pages::{HomePage, StartPage, WeightView, render_page};
 use crate::state::AppState;
-use crate::weight::latest_weight;
+use crate::weight::{add_weight, latest_weight, parse_kilograms};
+use serde::Deserialize;
 
-/// `GET /`. Without a stored connection, or when the offline read fails (the person revoked
-/// the application's offline access, say, or the Platform is down), it offers to connect.
+/// `GET /`. Shows the most recently connected record, read offline from the Platform of the
+/// instance stored with it. Without a stored connection, or when the offline read fails (the
+/// person revoked the application's offline access, say, or a Platform is down), it offers
+/// to connect.
 pub(crate) async fn home(State(state): State<Arc<AppState>>) -> Result<Response, AppError> {
-    let Some(stored) = data_file::load(&state.config.data_file).await? else {
+    let Some(stored) = state.store().await?.list().await.pop() else {
         return start_page(&state, None);
     };
-    let connection = state.connection(&stored.instance_id)?;
     let call_as = CallAs::Offline(stored.person_id);
     let read = async {
+        let connection = state.connection(&stored.instance_id).await?;
         let person = connection.person_info(&call_as).await?;
         let weight = latest_weight(&connection, &call_as, stored.record_id).await?;
         Ok::<_, AppError>((person, weight))
@@ -42,8 +44,36 @@ pub(crate) async fn home(State(state): State<Arc<AppState>>) -> Result<Response,
         name: person.name,
         weight: WeightView::of(weight.as_ref()),
         connect_url: state.connect_url()?.into(),
+        form_token: state.issue_state()?,
     };
     Ok(render_page(&page)?.into_response())
+}
+
+/// What the "Add a weight" form sends.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WeightForm {
+    token: String,
+    kilograms: String,
+}
+
+/// `POST /weight`: adds a weight, measured now (UTC), to the most recently connected record,
+/// offline through the Platform of its instance; then back to `GET /`. The form's one-time
+/// token (issued with the page) keeps other sites from posting it.
+pub(crate) async fn add_weight_post(
+    State(state): State<Arc<AppState>>,
+    Form(form): Form<WeightForm>,
+) -> Result<Response, AppError> {
+    if !state.take_state(&form.token) {
+        return Err(AppError::StaleForm);
+    }
+    let kilograms = parse_kilograms(&form.kilograms)?;
+    let stored = state.store().await?.list().await.pop().ok_or(AppError::NotConnected)?;
+    let connection = state.connection(&stored.instance_id).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let measured = time::PrimitiveDateTime::new(now.date(), now.time());
+    add_weight(&connection, &CallAs::Offline(stored.person_id), stored.record_id, kilograms, measured).await?;
+    tracing::info!(instance = stored.instance_id.as_str(), "added a weight offline");
+    Ok(Redirect::to("/").into_response())
 }
 
 /// The start page with a new "Connect to Haven" link.

@@ -42,6 +42,8 @@ pub(crate) struct HomePage {
     pub(crate) weight: Option<WeightView>,
     /// A link to connect again (another person, or another record).
     pub(crate) connect_url: String,
+    /// The one-time token of the "Add a weight" form.
+    pub(crate) form_token: String,
 }
 
 /// `/action` after AppAuthSuccess: the person and their latest weight, read online.

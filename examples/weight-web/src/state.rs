@@ -1,11 +1,13 @@
-//! What the handlers share: the configuration, one Platform connection per instance, and
+//! What the handlers share: the configuration, the instances (one Platform connection per
+//! instance, through haven-sdk's `InstanceDirectory`), the store of connected records, and
 //! the `actionqs` values issued and not yet used.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use haven_domain::topology::InstanceId;
-use haven_sdk::Connection;
+use haven_sdk::{Connection, ConnectionStore, InstanceDirectory, InstanceSettings, SdkError};
+use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::Config;
@@ -19,25 +21,37 @@ const PENDING_STATES: usize = 64;
 const STATE_BYTES: usize = 16;
 
 /// The application's shared state. `pending` holds each `actionqs` value handed out in a
-/// "Connect" link until the Shell brings it back once.
+/// "Connect" link until the Shell brings it back once; `store` is read from the data file
+/// on first use.
 #[derive(Debug)]
 pub(crate) struct AppState {
     /// The configuration.
     pub(crate) config: Config,
-    connections: Mutex<HashMap<InstanceId, Arc<Connection>>>,
+    instances: InstanceDirectory,
+    store: OnceCell<ConnectionStore>,
     pending: Mutex<VecDeque<String>>,
 }
 
-/// Locks `mutex`, taking its data even if a panicking thread held it (neither map can be
+/// Locks `mutex`, taking its data even if a panicking thread held it (the queue cannot be
 /// left half-updated).
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl AppState {
-    /// A state with no connection made and no `actionqs` issued yet.
-    pub(crate) fn new(config: Config) -> Self {
-        Self { config, connections: Mutex::new(HashMap::new()), pending: Mutex::new(VecDeque::new()) }
+    /// A state with no connection made, the data file not read and no `actionqs` issued yet.
+    pub(crate) fn new(config: Config) -> Result<Self, AppError> {
+        let settings = InstanceSettings {
+            multi_instance_aware: config.multi_instance_aware,
+            ..InstanceSettings::new(config.platform_url.clone(), config.shell_url.clone())
+        };
+        let instances = InstanceDirectory::new(settings, config.credentials.clone())?;
+        Ok(Self { config, instances, store: OnceCell::new(), pending: Mutex::new(VecDeque::new()) })
+    }
+
+    /// The connected records, read from the data file the first time.
+    pub(crate) async fn store(&self) -> Result<&ConnectionStore, AppError> {
+        Ok(self.store.get_or_try_init(|| ConnectionStore::load(self.config.data_file.clone())).await?)
     }
 
     /// A new random `actionqs` value, remembered until [`Self::take_state`] uses it.
@@ -67,45 +81,42 @@ impl AppState {
 
     /// The connection to the Platform of `instance_id`, made on first use and then shared
     /// (so its session is reused).
-    pub(crate) fn connection(&self, instance_id: &InstanceId) -> Result<Arc<Connection>, AppError> {
-        let platform_url = self
-            .config
-            .platforms
-            .get(instance_id)
-            .ok_or_else(|| AppError::UnknownInstance(instance_id.as_str().to_owned()))?;
-        let mut connections = lock(&self.connections);
-        if let Some(connection) = connections.get(instance_id) {
-            return Ok(connection.clone());
-        }
-        let connection = Arc::new(Connection::new(platform_url.clone(), self.config.credentials.clone())?);
-        connections.insert(instance_id.clone(), connection.clone());
-        Ok(connection)
+    pub(crate) async fn connection(&self, instance_id: &InstanceId) -> Result<Arc<Connection>, AppError> {
+        self.instances.connection(instance_id).await.map_err(instance_error)
     }
 
-    /// The Shell's redirect interface for `target` with the `targetqs` parameters `targetqs`
-    /// (URL-encoded into the one `targetqs` parameter, as the Shell expects).
-    pub(crate) fn shell_redirect(&self, target: &str, targetqs: &[(&str, &str)]) -> Url {
-        let mut shell_url = self.config.shell_url.clone();
-        if !shell_url.path().ends_with('/') {
-            let path = format!("{}/", shell_url.path());
-            shell_url.set_path(&path);
-        }
-        let inner = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(targetqs).finish();
-        let mut redirect = shell_url.join("redirect.aspx").unwrap_or(shell_url);
-        redirect.query_pairs_mut().append_pair("target", target).append_pair("targetqs", &inner);
-        redirect
-    }
-
-    /// A "Connect to Haven" link: APPAUTH for this application, with a new `actionqs`.
+    /// A "Connect to Haven" link: APPAUTH at the default instance's Shell for this
+    /// application, with a new `actionqs` (and `aib`, which the SDK adds).
     pub(crate) fn connect_url(&self) -> Result<Url, AppError> {
         let actionqs = self.issue_state()?;
         let application_id = self.config.credentials.application_id.to_string();
-        Ok(self.shell_redirect("APPAUTH", &[("appid", &application_id), ("actionqs", &actionqs)]))
+        Ok(self.instances.shell_redirect_url("APPAUTH", &[("appid", &application_id), ("actionqs", &actionqs)]))
     }
 
-    /// A "Sign out of Haven" link: APPSIGNOUT, which also ends the user token `wctoken`.
-    pub(crate) fn sign_out_url(&self, wctoken: &str) -> Url {
+    /// A "Sign out of Haven" link: APPSIGNOUT at the Shell of `instance_id`, which issued the
+    /// user token `wctoken` and ends it too.
+    pub(crate) async fn sign_out_url(&self, instance_id: &InstanceId, wctoken: &str) -> Result<Url, AppError> {
         let application_id = self.config.credentials.application_id.to_string();
-        self.shell_redirect("APPSIGNOUT", &[("appid", &application_id), ("credtoken", wctoken)])
+        self.instances
+            .instance_shell_redirect_url(
+                instance_id,
+                "APPSIGNOUT",
+                &[("appid", &application_id), ("credtoken", wctoken)],
+            )
+            .await
+            .map_err(instance_error)
+    }
+}
+
+/// The error for a failed look-up of an instance: an instance this application does not
+/// know or does not serve is the request's fault, anything else the Platform's.
+fn instance_error(error: SdkError) -> AppError {
+    match error {
+        SdkError::UnknownInstance(instance_id) => AppError::UnknownInstance(instance_id.to_string()),
+        SdkError::InstanceNotServed { instance_id, default_instance_id } => AppError::InstanceNotServed {
+            instance: instance_id.to_string(),
+            default_instance: default_instance_id.to_string(),
+        },
+        other => AppError::Platform(other),
     }
 }

@@ -1,6 +1,7 @@
 //! Reading the newest weight in a record.
 
 use haven_domain::ids::RecordId;
+use haven_domain::thing::{CommonData, ThingDraft, ThingFlags};
 use haven_domain::thing_type::{self, ThingDataError, TypedData, WEIGHT};
 use haven_sdk::{CallAs, Connection};
 use haven_wire::methods::get_things::{ThingFilter, ThingFormat, ThingSection, ThingsGroupRequest};
@@ -67,6 +68,46 @@ pub(crate) async fn latest_weight(
     newest.map(|data_xml| LatestWeight::from_data_xml(&data_xml)).transpose()
 }
 
+/// The heaviest weight the form accepts, in kilograms.
+const MAX_KILOGRAMS: f64 = 700.0;
+
+/// Reads a weight typed in the form (`72.5`, or `72,5`), in kilograms.
+pub(crate) fn parse_kilograms(text: &str) -> Result<f64, AppError> {
+    let invalid = || AppError::InvalidWeight(text.chars().take(40).collect());
+    let kilograms: f64 = text.trim().replace(',', ".").parse().map_err(|_| invalid())?;
+    if kilograms.is_finite() && kilograms > 0.0 && kilograms <= MAX_KILOGRAMS { Ok(kilograms) } else { Err(invalid()) }
+}
+
+/// Adds a Weight thing of `kilograms` measured at `measured` (kept to the minute) to
+/// `record_id` (PutThings).
+pub(crate) async fn add_weight(
+    connection: &Connection,
+    call_as: &CallAs,
+    record_id: RecordId,
+    kilograms: f64,
+    measured: PrimitiveDateTime,
+) -> Result<(), AppError> {
+    let data_xml = format!(
+        "<weight><when><date><y>{}</y><m>{}</m><d>{}</d></date><time><h>{}</h><m>{}</m></time></when>\
+         <value><kg>{kilograms}</kg><display units=\"kg\">{kilograms}</display></value></weight>",
+        measured.year(),
+        u8::from(measured.month()),
+        measured.day(),
+        measured.hour(),
+        measured.minute(),
+    );
+    let draft = ThingDraft {
+        type_id: WEIGHT,
+        flags: ThingFlags::default(),
+        data_xml,
+        common: CommonData::default(),
+        blobs: Vec::new(),
+        updated_end_date: None,
+    };
+    connection.put_things(call_as, record_id, vec![(None, draft)]).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
@@ -89,6 +130,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!((no_time.kilograms_text(), no_time.date_text()), ("80 kg".to_owned(), "2026-01-09".to_owned()));
+    }
+
+    #[test]
+    fn typed_weights_are_kilograms_within_reason() {
+        assert_eq!(parse_kilograms(" 72.5 ").unwrap(), 72.5);
+        assert_eq!(parse_kilograms("64,2").unwrap(), 64.2);
+        for wrong in ["", "heavy", "-3", "0", "1e9", "NaN", "inf"] {
+            assert!(matches!(parse_kilograms(wrong), Err(AppError::InvalidWeight(_))), "{wrong:?}");
+        }
     }
 
     #[test]

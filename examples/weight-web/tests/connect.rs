@@ -5,7 +5,8 @@
 
 mod support;
 
-use haven_example_weight_web::StoredConnection;
+use haven_domain::topology::InstanceId;
+use haven_sdk::{ConnectionStore, StoredConnection};
 use support::{Sample, USER_TOKEN, connect_state, platform};
 
 /// The address the Shell sends the person back to after they consent, with `state`.
@@ -33,10 +34,15 @@ async fn connecting_shows_the_latest_weight_online_then_offline_after_a_restart(
     assert!(page.contains("read online"), "{page}");
     assert!(page.contains(r#"href="/""#), "{page}");
 
-    let stored: StoredConnection = serde_json::from_slice(&std::fs::read(platform.data_file()).unwrap()).unwrap();
-    assert_eq!(stored.instance_id.as_str(), "1");
-    assert_eq!(stored.person_id, platform.account.person.id);
-    assert_eq!(stored.record_id, platform.account.record.id);
+    let stored = ConnectionStore::load(platform.data_file()).await.unwrap().list().await;
+    assert_eq!(
+        stored,
+        [StoredConnection {
+            instance_id: InstanceId::parse("1").unwrap(),
+            person_id: platform.account.person.id,
+            record_id: platform.account.record.id,
+        }]
+    );
     let text = std::fs::read_to_string(platform.data_file()).unwrap();
     assert!(!text.contains(USER_TOKEN), "the user token is never stored: {text}");
 

@@ -5,6 +5,7 @@ pub(crate) mod associate_alternate_id;
 pub(crate) mod begin_put_blob;
 pub(crate) mod create_authenticated_session_token;
 pub(crate) mod disassociate_alternate_id;
+pub(crate) mod eventing;
 pub(crate) mod get_alternate_ids;
 pub(crate) mod get_application_info;
 pub(crate) mod get_application_settings;

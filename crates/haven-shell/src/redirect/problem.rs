@@ -36,6 +36,37 @@ pub(crate) enum RedirectProblem {
     /// The application is registered but not live in this instance.
     #[error("The application {0:?} is not available on Haven {1}.")]
     NotLiveHere(String, String),
+    /// The person belongs to another instance, and the application sent `aib=false`.
+    #[error(
+        "{reason} The application that sent you here asked Haven to keep you on Haven {here} (it does not allow \
+         moving between instances), so this cannot go on here. Nothing was created or shared. Go back to the \
+         application and choose Haven {there} there if it offers it, or go to Haven {there} yourself: {there_url}"
+    )]
+    BounceRefused {
+        /// Why the person belongs elsewhere.
+        reason: String,
+        /// This instance's name.
+        here: String,
+        /// The other instance's name.
+        there: String,
+        /// The other instance's Shell.
+        there_url: String,
+    },
+    /// The person belongs to an instance where the application is not live.
+    #[error(
+        "{reason} The application {application:?} works only with Haven {live_in}, so it cannot be connected to an \
+         account kept by Haven {there}. Nothing was created or shared."
+    )]
+    NotLiveThere {
+        /// Why the person belongs elsewhere.
+        reason: String,
+        /// The application's name.
+        application: String,
+        /// The names of the instances it is live in.
+        live_in: String,
+        /// The other instance's name.
+        there: String,
+    },
     /// `redirect` names another place than the registered action URL.
     #[error(
         "The link asks to send you back to an address the application {0:?} did not register. Haven only \
@@ -92,6 +123,7 @@ impl RedirectProblem {
     fn status(&self) -> StatusCode {
         match self {
             Self::UnknownApplication(_) => StatusCode::NOT_FOUND,
+            Self::BounceRefused { .. } | Self::NotLiveThere { .. } => StatusCode::CONFLICT,
             Self::ForeignRecord
             | Self::UndeclaredRule { .. }
             | Self::RedirectRefused(_)
@@ -113,6 +145,7 @@ impl RedirectProblem {
     fn title(&self) -> &'static str {
         match self {
             Self::CreationTokenInvalid(_) => "Start again from the application",
+            Self::BounceRefused { .. } | Self::NotLiveThere { .. } => "Your records belong to another Haven instance",
             Self::UndeclaredRule { .. }
             | Self::ForeignRecord
             | Self::SeveralRecords

@@ -40,17 +40,31 @@ impl TestShell {
 
     /// A Shell whose settings `adjust` changes.
     pub async fn start_with(adjust: impl FnOnce(ShellSettings) -> ShellSettings) -> Self {
+        let topology = Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap());
+        let clock = Arc::new(ManualClock::new(START));
+        Self::start_instance("1", topology, clock, None, adjust).await
+    }
+
+    /// The Shell of `instance_id` in `topology`, asking its peers through `peers` if given.
+    pub async fn start_instance(
+        instance_id: &str,
+        topology: Arc<Topology>,
+        clock: Arc<ManualClock>,
+        peers: Option<haven_shell::Peers>,
+        adjust: impl FnOnce(ShellSettings) -> ShellSettings,
+    ) -> Self {
         let directory = tempfile::tempdir().unwrap();
         let store = Arc::new(SqlStore::open(&StoreConfig::sqlite(directory.path().join("shell.db"))).await.unwrap());
-        let clock = Arc::new(ManualClock::new(START));
-        let topology = Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap());
-        let instance_id = InstanceId::parse("1").unwrap();
+        let instance_id = InstanceId::parse(instance_id).unwrap();
         let shell_url = topology.instance(&instance_id).unwrap().shell_url.clone();
         let settings = adjust(ShellSettings::for_shell_url(&shell_url));
         let store_dyn: Arc<dyn Store> = store.clone();
         let clock_dyn: Arc<dyn Clock> = clock.clone();
-        let router = haven_shell::router(ShellState::new(instance_id, topology, store_dyn, clock_dyn, settings));
-        Self { router, store, clock, _directory: directory }
+        let mut state = ShellState::new(instance_id, topology, store_dyn, clock_dyn, settings);
+        if let Some(peers) = peers {
+            state = state.with_peers(peers);
+        }
+        Self { router: haven_shell::router(state), store, clock, _directory: directory }
     }
 
     /// A browser with no cookies.
@@ -158,8 +172,15 @@ impl Browser {
     }
 
     /// Fills in and sends the sign-up form; returns the response to the POST.
+    /// The form is the second step, for the country given in `fields` (US by default).
     pub async fn sign_up(&mut self, email: &str, fields: &[(&str, &str)]) -> Page {
-        let form = self.get("/signup").await;
+        let country = fields.iter().find(|(name, _)| *name == "country").map_or("US", |(_, value)| *value);
+        let country = if country.is_empty() { "US" } else { country };
+        let form = self.get(&format!("/signup?country={country}")).await;
+        if form.status != StatusCode::OK {
+            // Sent elsewhere, or the country refused: the country step's answer is the outcome.
+            return form;
+        }
         let csrf = form.csrf();
         let mut values: BTreeMap<&str, &str> = [
             ("csrf", csrf.as_str()),

@@ -8,7 +8,7 @@ use haven_domain::application::{AppCertificate, Application, MethodGroup, Person
 use haven_domain::auth_rules::{AuthRule, Permissions, RuleSet, TargetSet};
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::country::CountryCode;
-use haven_domain::ids::{ApplicationId, BlobId, PersonId, RecordId, ThingId, VersionStamp};
+use haven_domain::ids::{ApplicationId, BlobId, PersonId, RecordId, ThingId, ThingTypeId, VersionStamp};
 use haven_domain::person::{EmailAddress, Person};
 use haven_domain::record::{DEFAULT_RECORD_QUOTA_BYTES, Record, RecordMember, RecordState, Relationship};
 use haven_domain::session::{AppSession, HmacAlgorithm, TokenHash, UserToken};
@@ -101,6 +101,7 @@ async fn postgres() -> Option<Fixture> {
 
 mod access;
 mod accounts;
+mod events;
 mod people;
 mod schema;
 mod soda;
@@ -163,7 +164,12 @@ macro_rules! contract_suite {
                 soda::soda_children_are_created_and_completed_once,
                 soda::expired_soda_creations_do_not_complete,
                 soda::soda_children_need_their_master,
-                schema::down_migrations_reverse_up_migrations
+                events::subscriptions_are_kept_per_application_up_to_the_limit,
+                events::a_change_queues_notifications_in_its_transaction,
+                events::claims_are_leased_and_finished,
+                events::concurrent_claims_never_share_a_notification,
+                schema::down_migrations_reverse_up_migrations,
+                schema::every_row_is_readable_as_text
             );
         }
     };

@@ -13,7 +13,7 @@ fn audit(fixture: &Fixture, at: OffsetDateTime) -> Audit {
     }
 }
 
-fn weight_draft(kg: &str, when: PrimitiveDateTime, client_id: Option<&str>) -> ThingDraft {
+pub(crate) fn weight_draft(kg: &str, when: PrimitiveDateTime, client_id: Option<&str>) -> ThingDraft {
     ThingDraft {
         type_id: WEIGHT,
         flags: ThingFlags::default(),
@@ -35,7 +35,7 @@ fn weight_draft(kg: &str, when: PrimitiveDateTime, client_id: Option<&str>) -> T
     }
 }
 
-fn height_draft(metres: &str, when: PrimitiveDateTime) -> ThingDraft {
+pub(crate) fn height_draft(metres: &str, when: PrimitiveDateTime) -> ThingDraft {
     ThingDraft {
         type_id: HEIGHT,
         flags: ThingFlags::default(),
@@ -55,11 +55,11 @@ fn new_key() -> ThingKey {
     ThingKey { id: ThingId::from_uuid(Uuid::new_v4()), version: VersionStamp::from_uuid(Uuid::new_v4()) }
 }
 
-fn create(fixture: &Fixture, draft: ThingDraft, at: OffsetDateTime) -> Thing {
+pub(crate) fn create(fixture: &Fixture, draft: ThingDraft, at: OffsetDateTime) -> Thing {
     Thing::create(fixture.record.id, new_key(), draft, audit(fixture, at)).unwrap()
 }
 
-async fn put(fixture: &Fixture, things: Vec<Thing>) -> Vec<ThingKey> {
+pub(crate) async fn put(fixture: &Fixture, things: Vec<Thing>) -> Vec<ThingKey> {
     let changes: Vec<ThingChange> = things.into_iter().map(ThingChange::Create).collect();
     fixture.store.write_things(fixture.record.id, &changes).await.unwrap()
 }

@@ -13,14 +13,13 @@ use std::process::Command;
 use haven::certificate;
 use haven_domain::ids::{ApplicationId, PersonId, RecordId};
 use haven_domain::thing_type::WEIGHT;
-use haven_domain::topology::InstanceId;
 use haven_sdk::{ApplicationCredentials, CallAs, Connection};
-use haven_testkit::{Deployment, InstanceSpec};
+use haven_testkit::{Deployment, InstanceSpec, RunningInstance};
 
 use crate::support::{haven, run, text};
 
 /// Node, Chromium and the scripts.
-struct BrowserTests {
+pub(crate) struct BrowserTests {
     node: PathBuf,
     chromium: PathBuf,
     scripts: PathBuf,
@@ -48,7 +47,7 @@ impl BrowserTests {
 
     /// Runs `script` with `variables`; returns its JSON step lines, failing with its output
     /// if it fails.
-    fn run(&self, script: &str, variables: &[(&str, &str)]) -> Vec<serde_json::Value> {
+    pub(crate) fn run(&self, script: &str, variables: &[(&str, &str)]) -> Vec<serde_json::Value> {
         let name = script.trim_end_matches(".mjs");
         let output_directory = self.output.join(name);
         let mut command = Command::new(&self.node);
@@ -68,7 +67,7 @@ impl BrowserTests {
 }
 
 /// Skips (with the reason) outside CI, panics under CI, when the browser cannot run.
-fn browser_tests() -> Option<BrowserTests> {
+pub(crate) fn browser_tests() -> Option<BrowserTests> {
     match BrowserTests::find() {
         Ok(tests) => Some(tests),
         Err(reason) if std::env::var_os("CI").is_some() => panic!("the browser tests cannot run under CI: {reason}"),
@@ -76,6 +75,70 @@ fn browser_tests() -> Option<BrowserTests> {
             eprintln!("skipped: {reason}");
             None
         }
+    }
+}
+
+/// The sample web application (`examples/weight-web`) served in this process on a socket of
+/// its own, registered as "Weight sample" in `instances` with its action URL and the given
+/// rules (`haven app register` forms); the first instance is its default. Stops when dropped.
+pub(crate) struct WeightSample {
+    /// Its root URL.
+    pub(crate) url: String,
+    /// The application's id.
+    pub(crate) application_id: ApplicationId,
+    /// Its credentials, for calls the test makes as the application.
+    pub(crate) credentials: ApplicationCredentials,
+    /// Its data file (the connected records).
+    pub(crate) data_file: PathBuf,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl WeightSample {
+    pub(crate) async fn start(
+        deployment: &Deployment,
+        instances: &[&RunningInstance],
+        online_rules: &[&str],
+        offline_rules: &[&str],
+    ) -> Self {
+        let (listener, address) = haven_testkit::loopback_socket().unwrap();
+        let url = format!("http://{address}/");
+        let application_id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
+        let key_pair = certificate::generate(application_id).unwrap();
+        let key_directory = deployment.directory().join("weight-sample");
+        certificate::write_files(&key_pair, &key_directory).unwrap();
+        let certificate = key_directory.join("certificate.pem");
+        let action_url = format!("{url}action");
+        let id = application_id.to_string();
+        let mut arguments = vec!["app", "register", "--id", &id, "--name", "Weight sample"];
+        arguments.extend(["--description", "Shows your latest weight.", "--action-url", &action_url]);
+        arguments.extend(["--certificate", certificate.to_str().unwrap()]);
+        arguments.extend(online_rules.iter().flat_map(|rule| ["--online-rule", rule]));
+        arguments.extend(offline_rules.iter().flat_map(|rule| ["--offline-rule", rule]));
+        arguments.extend(instances.iter().flat_map(|instance| ["--config", instance.config_path.to_str().unwrap()]));
+        let registered = run(&arguments);
+        assert!(registered.status.success(), "{}", text(&registered).1);
+
+        let credentials =
+            ApplicationCredentials::from_pem_file(application_id, key_directory.join("private-key.pem"), certificate)
+                .unwrap();
+        let data_file = deployment.directory().join("weight-sample.json");
+        let config = haven_example_weight_web::Config {
+            shell_url: url::Url::parse(&instances[0].shell_url).unwrap(),
+            platform_url: url::Url::parse(&instances[0].platform_url).unwrap(),
+            multi_instance_aware: true,
+            credentials: credentials.clone(),
+            data_file: data_file.clone(),
+        };
+        listener.set_nonblocking(true).unwrap();
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let task = tokio::spawn(haven_example_weight_web::serve(listener, config));
+        Self { url, application_id, credentials, data_file, task }
+    }
+}
+
+impl Drop for WeightSample {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -105,62 +168,17 @@ async fn an_application_connects_through_the_shell() {
     let deployment = Deployment::start(haven(), &[InstanceSpec::us()]).await.unwrap();
     let instance = deployment.instance("1");
 
-    // The sample listens on a port of its own; the application is registered with that
-    // action URL, a required and an optional online rule, and an offline rule.
-    let (listener, address) = haven_testkit::loopback_socket().unwrap();
-    let sample_url = format!("http://{address}/");
-    let application_id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
-    let key_pair = certificate::generate(application_id).unwrap();
-    let key_directory = deployment.directory().join("weight-sample");
-    certificate::write_files(&key_pair, &key_directory).unwrap();
-    let registered = run(&[
-        "app",
-        "register",
-        "--id",
-        &application_id.to_string(),
-        "--name",
-        "Weight sample",
-        "--description",
-        "Shows your latest weight.",
-        "--certificate",
-        key_directory.join("certificate.pem").to_str().unwrap(),
-        "--action-url",
-        &format!("{sample_url}action"),
-        "--online-rule",
-        "weights:read:Weight",
-        "--online-rule",
-        "heights:read:Height:optional",
-        "--offline-rule",
-        "weights-offline:read:Weight",
-        "--config",
-        instance.config_path.to_str().unwrap(),
-    ]);
-    assert!(registered.status.success(), "{}", text(&registered).1);
-
-    let credentials = ApplicationCredentials::from_pem_file(
-        application_id,
-        key_directory.join("private-key.pem"),
-        key_directory.join("certificate.pem"),
-    )
-    .unwrap();
-    let data_file = deployment.directory().join("weight-sample.json");
-    let config = haven_example_weight_web::Config {
-        shell_url: url::Url::parse(&instance.shell_url).unwrap(),
-        platforms: [(InstanceId::parse("1").unwrap(), url::Url::parse(&instance.platform_url).unwrap())]
-            .into_iter()
-            .collect(),
-        credentials: credentials.clone(),
-        data_file: data_file.clone(),
-    };
-    listener.set_nonblocking(true).unwrap();
-    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-    let sample = tokio::spawn(haven_example_weight_web::serve(listener, config));
+    // The sample is registered with its own action URL, a required and an optional online
+    // rule, and an offline rule.
+    let rules = ["weights:read:Weight", "heights:read:Height:optional"];
+    let sample = WeightSample::start(&deployment, &[instance], &rules, &["weights-offline:read:Weight"]).await;
+    let (sample_url, application_id, data_file) = (&sample.url, sample.application_id, &sample.data_file);
 
     let steps = browser.run(
         "appauth.mjs",
         &[
             ("HAVEN_SHELL_URL", &instance.shell_url),
-            ("HAVEN_SAMPLE_URL", &sample_url),
+            ("HAVEN_SAMPLE_URL", sample_url),
             ("HAVEN_APP_ID", &application_id.to_string()),
         ],
     );
@@ -182,13 +200,13 @@ async fn an_application_connects_through_the_shell() {
     }
 
     // The application's own offline call on the revoked record is refused too.
-    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&data_file).unwrap()).unwrap();
-    let person_id = PersonId::parse(stored["person-id"].as_str().unwrap()).unwrap();
-    let record_id = RecordId::parse(stored["record-id"].as_str().unwrap()).unwrap();
-    let connection = Connection::new(url::Url::parse(&instance.platform_url).unwrap(), credentials).unwrap();
-    let refused = connection.things_of_type(&CallAs::Offline(person_id), record_id, WEIGHT).await;
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(data_file).unwrap()).unwrap();
+    let latest = stored["connections"].as_array().and_then(|connections| connections.last()).unwrap();
+    let person_id = PersonId::parse(latest["person-id"].as_str().unwrap()).unwrap();
+    let record_id = RecordId::parse(latest["record-id"].as_str().unwrap()).unwrap();
+    let connection = Connection::new(url::Url::parse(&instance.platform_url).unwrap(), sample.credentials.clone());
+    let refused = connection.unwrap().things_of_type(&CallAs::Offline(person_id), record_id, WEIGHT).await;
     assert!(refused.is_err(), "offline access ends with the revoke: {refused:?}");
-    sample.abort();
 }
 
 /// A SODA application (the `examples/soda-cli` sample) created on a device and completed by

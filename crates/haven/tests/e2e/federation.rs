@@ -46,3 +46,38 @@ async fn instances_answer_each_others_account_lookups_only() {
         (200, "{\"exists\":false}".to_owned())
     );
 }
+
+/// The Shells use the lookup: an address with an account in the EU is sent there from the
+/// US Shell, cannot open a second account in the US, and when the EU process is down the US
+/// Shell says it cannot reach the instance that holds the account instead of offering a new
+/// one.
+#[tokio::test]
+async fn shells_ask_each_other_and_say_so_when_a_peer_is_down() {
+    let mut deployment = Deployment::start(haven(), &[InstanceSpec::us(), InstanceSpec::eu()]).await.unwrap();
+    let (us_shell, eu_shell) = (deployment.instance("1").shell_url.clone(), deployment.instance("2").shell_url.clone());
+    // Open an account in the EU through its Shell (a Dutch resident).
+    let mut eu = shell_flow::Session::new(&eu_shell);
+    let (status, _, page) = shell_flow::try_sign_up(&mut eu, "eva@example.org", "NL").await;
+    assert_eq!(status, 303, "{page}");
+
+    let mut us = shell_flow::Session::new(&us_shell);
+    let (status, location, page) = shell_flow::sign_in(&mut us, "eva@example.org").await;
+    assert_eq!(status, 303, "{page}");
+    assert_eq!(location.as_deref(), Some(format!("{eu_shell}signin?from=1").as_str()));
+    let (status, _, page) = shell_flow::try_sign_up(&mut us, "eva@example.org", "US").await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("already exists at Haven EU"), "{page}");
+    let (status, _, page) = shell_flow::sign_in(&mut us, "nobody@example.org").await;
+    assert_eq!(status, 401, "{page}");
+
+    // The EU process stops.
+    let eu_instance = deployment.instances.iter().position(|instance| instance.id == "2").unwrap();
+    drop(deployment.instances.remove(eu_instance));
+    let (status, _, page) = shell_flow::sign_in(&mut us, "eva@example.org").await;
+    assert_eq!(status, 503, "{page}");
+    assert!(page.contains("cannot reach the instance that holds this account"), "{page}");
+    assert!(page.contains("Try again in a few minutes"), "{page}");
+    let (status, _, page) = shell_flow::try_sign_up(&mut us, "eva@example.org", "US").await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("cannot check right now"), "{page}");
+}

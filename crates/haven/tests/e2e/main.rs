@@ -4,7 +4,10 @@
 
 mod browser;
 mod cli;
+mod eventing;
 mod federation;
+mod global;
+mod master_child;
 mod python_clients;
 mod service_definition;
 mod shell_flow;

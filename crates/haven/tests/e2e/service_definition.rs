@@ -1,6 +1,7 @@
 //! GetServiceDefinition from separate instance processes, each on its own database.
 
 use haven_testkit::{Database, Deployment, InstanceSpec};
+use haven_wire::methods::select_instance::SelectInstanceResponse;
 use haven_wire::{StatusCode, parse_response};
 
 use crate::support::{anonymous_request, haven, post, service_definition};
@@ -84,4 +85,43 @@ async fn unknown_methods_and_malformed_requests_get_status_codes() {
     let parsed = parse_response(&malformed).unwrap();
     assert_eq!(parsed.status, StatusCode::INVALID_XML);
     assert!(parsed.error_message.is_some_and(|message| !message.is_empty()));
+}
+
+/// SelectInstance (v1) from either real instance: US and its territories to the US, other
+/// supported countries to the EU, Canada and France nowhere (no `selected-instance`), an
+/// invalid code refused; the selected instance's Platform is the one GetServiceDefinition
+/// lists.
+#[tokio::test]
+async fn select_instance_answers_the_same_from_either_instance() {
+    let deployment = Deployment::start(haven(), &[InstanceSpec::us(), InstanceSpec::eu()]).await.unwrap();
+    let expected = [
+        ("US", Some("1")),
+        ("PR", Some("1")),
+        ("NL", Some("2")),
+        ("DE", Some("2")),
+        ("JP", Some("2")),
+        ("CA", None),
+        ("FR", None),
+    ];
+    for instance in &deployment.instances {
+        for (country, selected) in expected {
+            let info = format!("<info><preferred-location><country>{country}</country></preferred-location></info>");
+            let text = post(&instance.wildcat_url(), anonymous_request("SelectInstance", 1, &info)).await;
+            let response = parse_response(&text).unwrap();
+            assert_eq!(response.status, StatusCode::OK, "{country} at {}: {text}", instance.id);
+            let answer = SelectInstanceResponse::parse_info_xml(response.info.unwrap().inner_xml).unwrap();
+            let chosen = answer.selected_instance;
+            assert_eq!(chosen.as_ref().map(|chosen| chosen.id.as_str()), selected, "{country} at {}", instance.id);
+            if let Some(chosen) = chosen {
+                let running = deployment.instance(chosen.id.as_str());
+                assert_eq!(chosen.platform_url, running.wildcat_url(), "{country}");
+                assert_eq!(chosen.shell_url, running.shell_url, "{country}");
+            }
+        }
+        let info = "<info><preferred-location><country>XZ</country></preferred-location></info>";
+        let text = post(&instance.wildcat_url(), anonymous_request("SelectInstance", 1, info)).await;
+        let response = parse_response(&text).unwrap();
+        assert_eq!(response.status, StatusCode::INVALID_XML, "{text}");
+        assert!(response.error_message.unwrap_or_default().contains("\"XZ\""), "{text}");
+    }
 }

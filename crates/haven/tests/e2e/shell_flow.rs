@@ -26,13 +26,22 @@ impl Returned {
 }
 
 /// A browser's cookies and the HTTP client.
-struct Session {
+pub struct Session {
     client: reqwest::Client,
     shell_url: url::Url,
     cookies: BTreeMap<String, String>,
 }
 
 impl Session {
+    /// A browser with no cookies yet, visiting the Shell at `shell_url`.
+    pub fn new(shell_url: &str) -> Self {
+        Self {
+            client: haven_testkit::http_client().unwrap(),
+            shell_url: url::Url::parse(shell_url).unwrap(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
     async fn send(&mut self, request: reqwest::RequestBuilder) -> (reqwest::StatusCode, Option<String>, String) {
         let cookie = self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ");
         let response = request.header(COOKIE, cookie).send().await.unwrap();
@@ -47,7 +56,9 @@ impl Session {
         (status, location, response.text().await.unwrap())
     }
 
-    async fn get(&mut self, path: &str) -> (reqwest::StatusCode, Option<String>, String) {
+    /// GETs `path` (relative to the Shell) without following a redirect; returns the
+    /// status, the `Location` header and the body.
+    pub async fn get(&mut self, path: &str) -> (reqwest::StatusCode, Option<String>, String) {
         let url = self.shell_url.join(path).unwrap();
         let request = self.client.get(url);
         self.send(request).await
@@ -73,17 +84,13 @@ fn input_value(html: &str, name: &str) -> String {
 
 /// Signs a new person up at `shell_url` (a US resident); returns when the account is open.
 pub async fn sign_up(shell_url: &str, email: &str, given_name: &str, family_name: &str) {
-    let mut session = Session {
-        client: haven_testkit::http_client().unwrap(),
-        shell_url: url::Url::parse(shell_url).unwrap(),
-        cookies: BTreeMap::new(),
-    };
+    let mut session = Session::new(shell_url);
     sign_up_in(&mut session, email, given_name, family_name, "/records").await;
 }
 
-/// Sends the sign-up form in `session`, asking to go to `next` afterwards.
-async fn sign_up_in(session: &mut Session, email: &str, given_name: &str, family_name: &str, next: &str) {
-    let (_, _, form) = session.get("/signup").await;
+/// Sends the sign-up form in `session` (a US resident), asking to go to `next` afterwards.
+pub async fn sign_up_in(session: &mut Session, email: &str, given_name: &str, family_name: &str, next: &str) {
+    let (_, _, form) = session.get("/signup?country=US").await;
     let csrf = input_value(&form, "csrf");
     let (status, location, body) = session
         .post(
@@ -105,6 +112,37 @@ async fn sign_up_in(session: &mut Session, email: &str, given_name: &str, family
     assert_eq!(location.as_deref(), Some(next), "sign-up goes on to {next}");
 }
 
+/// Sends the sign-in form in `session` for `email` with the tests' password; returns the
+/// status, the `Location` header and the page.
+pub async fn sign_in(session: &mut Session, email: &str) -> (reqwest::StatusCode, Option<String>, String) {
+    let (_, _, form) = session.get("/signin").await;
+    let csrf = input_value(&form, "csrf");
+    session.post("/signin", &[("csrf", &csrf), ("email", email), ("password", PASSWORD)]).await
+}
+
+/// Sends the sign-up form in `session` for a resident of `country` (one the Shell's
+/// instance serves) with `email`, without checking the outcome; returns the status, the
+/// `Location` header and the page.
+pub async fn try_sign_up(
+    session: &mut Session,
+    email: &str,
+    country: &str,
+) -> (reqwest::StatusCode, Option<String>, String) {
+    let (_, _, form) = session.get(&format!("/signup?country={country}")).await;
+    let csrf = input_value(&form, "csrf");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("email", email),
+        ("password", PASSWORD),
+        ("password_again", PASSWORD),
+        ("given_name", "Pat"),
+        ("family_name", "Doe"),
+        ("birth_date", "1984-03-09"),
+        ("country", country),
+    ];
+    session.post("/signup", &fields).await
+}
+
 /// Signs a new person up at `shell_url` (a US resident) and authorizes `application_id` on
 /// their own record, accepting its required rules; returns what the application received.
 pub async fn sign_up_and_authorize(
@@ -114,11 +152,7 @@ pub async fn sign_up_and_authorize(
     given_name: &str,
     family_name: &str,
 ) -> Returned {
-    let mut session = Session {
-        client: haven_testkit::http_client().unwrap(),
-        shell_url: url::Url::parse(shell_url).unwrap(),
-        cookies: BTreeMap::new(),
-    };
+    let mut session = Session::new(shell_url);
     let targetqs = format!("appid={application_id}&actionqs=e2e-state");
     let redirect = format!(
         "/redirect.aspx?target=APPAUTH&targetqs={}",

@@ -7,17 +7,18 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use haven_domain::account::{AccountRequest, NewAccount, NewAccountIds, open_account};
+use haven_domain::account::NewAccount;
 use haven_domain::application::{Application, MethodGroup};
 use haven_domain::auth_rules::{AuthRule, Permissions, RuleSet, TargetSet};
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::clock::SystemClock;
-use haven_domain::ids::{ApplicationId, PersonId, RecordId};
+use haven_domain::ids::ApplicationId;
 use haven_domain::session::TokenHash;
 use haven_domain::thing_type::WEIGHT;
 use haven_domain::topology::{EXAMPLE_TOML, InstanceId, Topology};
 use haven_example_soda_cli::ConnectRequest;
-use haven_store::{ApplicationStore, AuthorizationStore, PersonStore, RecordStore, SodaStore, SqlStore, StoreConfig};
+use haven_store::{ApplicationStore, AuthorizationStore, SodaStore, SqlStore, StoreConfig};
+use haven_testkit::fixtures::open_test_account;
 use time::OffsetDateTime;
 use url::Url;
 
@@ -72,33 +73,14 @@ pub async fn platform() -> Platform {
     store.put_application(&master).await.unwrap();
 
     let topology = Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap();
-    let account = open_account(
-        AccountRequest {
-            email: haven_domain::person::EmailAddress::parse("sam@example.org").unwrap(),
-            given_name: "Sam".to_owned(),
-            family_name: "Doe".to_owned(),
-            birth_date: time::macros::date!(1985 - 07 - 14),
-            country: haven_domain::country::CountryCode::parse("US").unwrap(),
-        },
-        &topology,
-        &InstanceId::parse("1").unwrap(),
-        NewAccountIds {
-            person_id: PersonId::from_uuid(uuid::Uuid::new_v4()),
-            record_id: RecordId::from_uuid(uuid::Uuid::new_v4()),
-        },
-        now,
-    )
-    .unwrap();
-    store.create_person(&account.person).await.unwrap();
-    store.create_record(&account.record, &account.custodian).await.unwrap();
+    let account = open_test_account(&store, &topology, "1", ("Sam", "US"), now).await.unwrap();
 
-    let router = haven_platform::router(haven_platform::PlatformState {
-        instance_id: InstanceId::parse("1").unwrap(),
-        topology: Arc::new(topology),
-        store: Arc::new(store.clone()),
-        clock: Arc::new(SystemClock),
-        msg_time_window: haven_platform::DEFAULT_MSG_TIME_WINDOW,
-    });
+    let router = haven_platform::router(haven_platform::PlatformState::new(
+        InstanceId::parse("1").unwrap(),
+        Arc::new(topology),
+        Arc::new(store.clone()),
+        Arc::new(SystemClock),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });

@@ -1,0 +1,2 @@
+DROP TABLE event_notifications;
+DROP TABLE event_subscriptions;
