@@ -9,6 +9,7 @@ pub mod auth_rules;
 pub mod authorization;
 pub mod blob;
 pub mod clock;
+pub mod connect;
 pub mod country;
 pub mod credential;
 pub mod eventing;

@@ -92,6 +92,19 @@ pub enum StoreError {
     /// A row refers to something missing (an authorization for an unknown application...).
     #[error("{0}")]
     MissingReference(String),
+    /// The application already has a live connect request with this external id.
+    #[error("the application already has a connect request with this external id; delete it first")]
+    DuplicateConnectRequest,
+    /// The code names a package that was already filled (CreateConnectPackage runs once).
+    #[error("the connect package with this identity code already has its contents")]
+    ConnectPackageExists,
+    /// No connect request or package of this application has this identity code.
+    #[error("the application has no connect request or package with this identity code")]
+    UnknownIdentityCode,
+    /// The connect request or package can no longer be redeemed: expired, locked, deleted or
+    /// (for a package) already picked up.
+    #[error("this code can no longer be used")]
+    ConnectItemUnavailable,
     /// The application has as many event subscriptions as it may have.
     #[error("the application already has {0} event subscriptions, the most it may have")]
     TooManySubscriptions(usize),

@@ -14,6 +14,7 @@ mod applications;
 mod authorizations;
 mod blobs;
 mod config;
+mod connect;
 mod db;
 mod error;
 mod events;
@@ -32,6 +33,9 @@ use haven_domain::alternate_id::AlternateId;
 use haven_domain::application::{Application, PersonApplicationSettings};
 use haven_domain::authorization::AppAuthorization;
 use haven_domain::blob::StoredBlob;
+use haven_domain::connect::{
+    ConnectPackage, ConnectPackageId, ConnectRequest, ConnectRequestId, ConnectValidation, PackageContents,
+};
 use haven_domain::credential::Credential;
 use haven_domain::eventing::{Subscription, SubscriptionId};
 use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId};
@@ -334,6 +338,108 @@ pub trait SodaStore: Send + Sync {
     ) -> StoreResult<Option<SodaCreation>>;
 }
 
+/// Where UpdateExternalId, DeletePendingConnectRequest and DeletePendingConnectPackage find
+/// what they change: by the identity code's hash or by the external id.
+#[derive(Debug, Clone, Copy)]
+pub enum ConnectLookup<'a> {
+    /// The identity code's hash.
+    Code(TokenHash),
+    /// The application's external id.
+    ExternalId(&'a str),
+}
+
+/// What a package pickup writes, in one transaction with marking the package picked up: the
+/// blobs the things carry (stored whole) and the things.
+#[derive(Debug, Clone)]
+pub struct PackagePickup {
+    /// The record chosen.
+    pub record_id: RecordId,
+    /// Complete blobs to store first: each with its content and `SHA256Block` hash.
+    pub blobs: Vec<(NewBlob, Vec<u8>, Vec<u8>)>,
+    /// The new things (creations only).
+    pub changes: Vec<ThingChange>,
+    /// When the person picked it up.
+    pub picked_up_at: OffsetDateTime,
+}
+
+/// Patient Connect requests and their validations, and DOPU packages (`connect.rs`).
+/// Applications see only their own items; codes are looked up by hash.
+#[async_trait]
+pub trait ConnectStore: Send + Sync {
+    /// Stores a new connect request. An expired request of the application with the same
+    /// external id is removed first; a live one fails with
+    /// [`StoreError::DuplicateConnectRequest`].
+    async fn create_connect_request(&self, request: &ConnectRequest, now: OffsetDateTime) -> StoreResult<()>;
+    /// The connect request with this code (any status; the caller decides).
+    async fn connect_request_by_code(&self, code_hash: TokenHash) -> StoreResult<Option<ConnectRequest>>;
+    /// Counts one wrong answer, atomically; returns the count after it (0 if the request is
+    /// gone).
+    async fn record_wrong_connect_answer(&self, id: ConnectRequestId) -> StoreResult<u32>;
+    /// Redeems a request in one transaction: stores the application's authorization, the
+    /// validation, and restarts the request's retention (clearing wrong answers). Fails with
+    /// [`StoreError::ConnectItemUnavailable`] if, checked under the write lock, the request
+    /// is gone, expired or locked at `validation.validated_at`.
+    async fn validate_connect_request(
+        &self,
+        validation: &ConnectValidation,
+        authorization: &AppAuthorization,
+    ) -> StoreResult<()>;
+    /// Validations of the applications' requests at or after `since` whose requests are
+    /// still kept at `now`, oldest first, each with the request's current external id.
+    async fn connect_validations(
+        &self,
+        application_ids: &[ApplicationId],
+        since: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<ConnectValidation>>;
+    /// Deletes the application's connect request found by `lookup` (any status) and its
+    /// validations; `false` if there is none.
+    async fn delete_connect_request(
+        &self,
+        application_id: ApplicationId,
+        lookup: ConnectLookup<'_>,
+    ) -> StoreResult<bool>;
+    /// Gives the application's connect request found by `lookup` (or, if there is none, its
+    /// packages not yet picked up) a new external id; returns how many changed. A live
+    /// request already holding the new id fails with [`StoreError::DuplicateConnectRequest`].
+    async fn update_connect_external_id(
+        &self,
+        application_id: ApplicationId,
+        lookup: ConnectLookup<'_>,
+        new_external_id: &str,
+    ) -> StoreResult<u64>;
+    /// Stores a new package: allocated (no contents) or complete.
+    async fn create_connect_package(&self, package: &ConnectPackage) -> StoreResult<()>;
+    /// Fills the application's allocated package with this code, once: unknown codes fail with
+    /// [`StoreError::UnknownIdentityCode`], filled ones with [`StoreError::ConnectPackageExists`].
+    async fn fill_connect_package(
+        &self,
+        application_id: ApplicationId,
+        code_hash: TokenHash,
+        contents: &PackageContents,
+    ) -> StoreResult<ConnectPackageId>;
+    /// The package with this code (any status; the caller decides).
+    async fn connect_package_by_code(&self, code_hash: TokenHash) -> StoreResult<Option<ConnectPackage>>;
+    /// Counts one wrong answer, atomically; returns the count after it.
+    async fn record_wrong_package_answer(&self, id: ConnectPackageId) -> StoreResult<u32>;
+    /// Picks the package up: in one transaction, marks it picked up into `pickup.record_id`
+    /// (only if it is pending at `pickup.picked_up_at`: filled, not picked up, not locked,
+    /// not expired; [`StoreError::ConnectItemUnavailable`] otherwise), stores the blobs and
+    /// writes the things as `write_things` does. Returns the things' keys.
+    async fn pick_up_connect_package(&self, id: ConnectPackageId, pickup: &PackagePickup)
+    -> StoreResult<Vec<ThingKey>>;
+    /// Deletes the application's packages found by `lookup` that were not picked up;
+    /// returns how many.
+    async fn delete_pending_connect_packages(
+        &self,
+        application_id: ApplicationId,
+        lookup: ConnectLookup<'_>,
+    ) -> StoreResult<u64>;
+    /// Deletes requests and packages whose time is over at `now` (and, with them, the
+    /// validations and contents); returns how many went.
+    async fn delete_expired_connect_items(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
+
 /// Eventing: applications' subscriptions and the notification outbox. `write_things` adds
 /// the notifications a change produces in its own transaction; the delivery worker claims,
 /// delivers and finishes them.
@@ -387,6 +493,7 @@ pub trait Store:
     + AccountStore
     + SodaStore
     + EventStore
+    + ConnectStore
     + std::fmt::Debug
 {
 }
@@ -403,6 +510,7 @@ impl<T> Store for T where
         + AccountStore
         + SodaStore
         + EventStore
+        + ConnectStore
         + std::fmt::Debug
 {
 }

@@ -2,29 +2,25 @@
 //! record counters together) and queries.
 
 use async_trait::async_trait;
-use haven_domain::eventing::ChangedThing;
-use haven_domain::ids::{RecordId, ThingId, VersionStamp};
+use haven_domain::ids::{RecordId, ThingId};
 use haven_domain::operation::RecordOperation;
-use haven_domain::record::RecordState;
 use haven_domain::thing::{Thing, ThingKey, ThingQuery, ThingState};
 use sqlx::{Database, Encode, QueryBuilder, Type};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::{SqlStore, in_write_transaction, on_db};
 use crate::error::StoreError;
 use crate::events::enqueue_notifications;
-use crate::persons::is_unique_violation;
-use crate::rows::{OperationRow, ThingRow, micros, to_i64, to_json, to_u64, wall_micros};
+use crate::rows::{OperationRow, ThingRow, micros, to_i64, wall_micros};
 use crate::{StoreResult, ThingChange, ThingStore};
 
 /// Every column of a thing row after its id, in the order [`bind_thing`] binds them.
-const THING_FIELDS: &str = "record_id, version_stamp, version_number, type_id, state, flags, eff_date, \
+pub(crate) const THING_FIELDS: &str = "record_id, version_stamp, version_number, type_id, state, flags, eff_date, \
      created_at, created_app, created_person, created_avenue, \
      updated_at, updated_app, updated_person, updated_avenue, updated_action, \
      client_thing_id, data_xml, common, blobs, size_bytes, updated_end_date";
 
-const THING_PLACEHOLDERS: &str =
+pub(crate) const THING_PLACEHOLDERS: &str =
     "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23";
 
 /// Binds a thing version's 23 columns (id first, then [`THING_FIELDS`]) to a query.
@@ -57,9 +53,10 @@ macro_rules! bind_thing {
             .bind(thing.updated_end_date.map(wall_micros))
     }};
 }
+pub(crate) use bind_thing;
 
 /// Size a version counts against the quota: deleted versions count nothing.
-fn counted_size(thing: &Thing) -> Result<i64, StoreError> {
+pub(crate) fn counted_size(thing: &Thing) -> Result<i64, StoreError> {
     match thing.state {
         ThingState::Active => to_i64(thing.size_bytes()),
         ThingState::Deleted => Ok(0),
@@ -155,9 +152,17 @@ where
     builder
 }
 
-#[async_trait]
-impl ThingStore for SqlStore {
-    async fn write_things(&self, record_id: RecordId, changes: &[ThingChange]) -> StoreResult<Vec<ThingKey>> {
+/// Inside a write transaction (`$tx`, with `$lock` from `in_write_transaction!`): writes
+/// `changes` to `record_id`: the current rows, the version history, the operation log, the
+/// record's size and sequence, and the event notifications the changes produce. Evaluates to
+/// `StoreResult<(Vec<ThingKey>, u64)>`, the keys in order and the notifications queued (the
+/// caller signals the outbox after committing). `write_things` and a package pickup share it.
+macro_rules! write_changes {
+    ($tx:ident, $lock:ident, $record_id:expr, $changes:expr) => {{
+        use $crate::things::write_path::*;
+        let record_id: RecordId = $record_id;
+        let changes: &[ThingChange] = $changes;
+        let lock: &str = $lock;
         let insert_current = format!("INSERT INTO things (id, {THING_FIELDS}) VALUES ({THING_PLACEHOLDERS})");
         let update_current = format!(
             "UPDATE things SET ({THING_FIELDS}) = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) WHERE id = $1"
@@ -166,123 +171,145 @@ impl ThingStore for SqlStore {
             format!("INSERT INTO thing_versions (thing_id, {THING_FIELDS}) VALUES ({THING_PLACEHOLDERS})");
         let insert_operation = "INSERT INTO record_operations (record_id, sequence, thing_id, version_stamp, type_id, eff_date, action, occurred_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-
-        in_write_transaction!(&self.db, |tx, lock| {
-            async {
-                let record: Option<(String, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT state, size_bytes, max_size_bytes, latest_operation_sequence FROM records WHERE id = $1{lock}"
-                )))
-                .bind(record_id.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let (state, size_before, quota, mut sequence) = record.ok_or(StoreError::RecordNotFound(record_id))?;
-                match RecordState::parse(&state) {
-                    Some(RecordState::Active) => {}
-                    Some(other) => return Err(StoreError::RecordNotWritable { record_id, state: other.as_str() }),
-                    None => return Err(StoreError::corrupt(format!("record state {state:?}"))),
-                }
-                let mut size = size_before;
-                let mut keys = Vec::with_capacity(changes.len());
-                for change in changes {
-                    let (thing, version_number) = match change {
-                        ThingChange::Create(thing) => {
-                            if thing.record_id != record_id {
-                                return Err(StoreError::MissingReference(format!(
-                                    "thing {} is for record {}, not {record_id}",
-                                    thing.key.id, thing.record_id
-                                )));
-                            }
-                            let thing_size = counted_size(thing)?;
-                            bind_thing!(sqlx::query(sqlx::AssertSqlSafe(insert_current.as_str())), thing, 1_i64, thing_size)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(|error| {
-                                    if is_unique_violation(&error) {
-                                        StoreError::DuplicateThing(thing.key.id)
-                                    } else {
-                                        StoreError::Database(error)
-                                    }
-                                })?;
-                            size += thing_size;
-                            (thing, 1_i64)
+        async {
+            let record: Option<(String, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT state, size_bytes, max_size_bytes, latest_operation_sequence FROM records WHERE id = $1{lock}"
+            )))
+            .bind(record_id.as_uuid())
+            .fetch_optional(&mut *$tx)
+            .await?;
+            let (state, size_before, quota, mut sequence) = record.ok_or(StoreError::RecordNotFound(record_id))?;
+            match RecordState::parse(&state) {
+                Some(RecordState::Active) => {}
+                Some(other) => return Err(StoreError::RecordNotWritable { record_id, state: other.as_str() }),
+                None => return Err(StoreError::corrupt(format!("record state {state:?}"))),
+            }
+            let mut size = size_before;
+            let mut keys = Vec::with_capacity(changes.len());
+            for change in changes {
+                let (thing, version_number) = match change {
+                    ThingChange::Create(thing) => {
+                        if thing.record_id != record_id {
+                            return Err(StoreError::MissingReference(format!(
+                                "thing {} is for record {}, not {record_id}",
+                                thing.key.id, thing.record_id
+                            )));
                         }
-                        ThingChange::Revise { previous, thing } => {
-                            let current: Option<(Uuid, i64, i64)> = sqlx::query_as(
-                                "SELECT version_stamp, version_number, size_bytes FROM things WHERE id = $1 AND record_id = $2",
-                            )
-                            .bind(thing.key.id.as_uuid())
-                            .bind(record_id.as_uuid())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                            let (current_stamp, current_number, current_size) =
-                                current.ok_or(StoreError::ThingNotFound(thing.key.id))?;
-                            if thing.record_id != record_id {
-                                return Err(StoreError::ThingNotFound(thing.key.id));
-                            }
-                            if current_stamp != previous.as_uuid() {
-                                return Err(StoreError::VersionStampMismatch {
-                                    thing_id: thing.key.id,
-                                    current: VersionStamp::from_uuid(current_stamp),
-                                    given: *previous,
-                                });
-                            }
-                            let thing_size = counted_size(thing)?;
-                            let version_number = current_number + 1;
-                            bind_thing!(sqlx::query(sqlx::AssertSqlSafe(update_current.as_str())), thing, version_number, thing_size)
-                                .execute(&mut *tx)
-                                .await?;
-                            size += thing_size - current_size;
-                            (thing, version_number)
-                        }
-                    };
-                    let thing_size = counted_size(thing)?;
-                    bind_thing!(sqlx::query(sqlx::AssertSqlSafe(insert_version.as_str())), thing, version_number, thing_size)
-                        .execute(&mut *tx)
-                        .await?;
-                    sequence += 1;
-                    sqlx::query(insert_operation)
-                        .bind(record_id.as_uuid())
-                        .bind(sequence)
+                        let thing_size = counted_size(thing)?;
+                        bind_thing!(sqlx::query(sqlx::AssertSqlSafe(insert_current.as_str())), thing, 1_i64, thing_size)
+                            .execute(&mut *$tx)
+                            .await
+                            .map_err(|error| {
+                                if is_unique_violation(&error) {
+                                    StoreError::DuplicateThing(thing.key.id)
+                                } else {
+                                    StoreError::Database(error)
+                                }
+                            })?;
+                        size += thing_size;
+                        (thing, 1_i64)
+                    }
+                    ThingChange::Revise { previous, thing } => {
+                        let current: Option<(Uuid, i64, i64)> = sqlx::query_as(
+                            "SELECT version_stamp, version_number, size_bytes FROM things WHERE id = $1 AND record_id = $2",
+                        )
                         .bind(thing.key.id.as_uuid())
-                        .bind(thing.key.version.as_uuid())
-                        .bind(thing.type_id.as_uuid())
-                        .bind(wall_micros(thing.eff_date))
-                        .bind(thing.updated.action.as_str())
-                        .bind(micros(thing.updated.timestamp))
-                        .execute(&mut *tx)
+                        .bind(record_id.as_uuid())
+                        .fetch_optional(&mut *$tx)
                         .await?;
-                    keys.push(thing.key);
-                }
-                // Only growth is refused: a record over quota can still shrink.
-                if size > quota && size > size_before {
-                    return Err(StoreError::QuotaExceeded { record_id, quota: to_u64(quota)?, needed: to_u64(size)? });
-                }
-                sqlx::query("UPDATE records SET size_bytes = $1, latest_operation_sequence = $2 WHERE id = $3")
-                    .bind(size)
-                    .bind(sequence)
-                    .bind(record_id.as_uuid())
-                    .execute(&mut *tx)
+                        let (current_stamp, current_number, current_size) =
+                            current.ok_or(StoreError::ThingNotFound(thing.key.id))?;
+                        if thing.record_id != record_id {
+                            return Err(StoreError::ThingNotFound(thing.key.id));
+                        }
+                        if current_stamp != previous.as_uuid() {
+                            return Err(StoreError::VersionStampMismatch {
+                                thing_id: thing.key.id,
+                                current: VersionStamp::from_uuid(current_stamp),
+                                given: *previous,
+                            });
+                        }
+                        let thing_size = counted_size(thing)?;
+                        let version_number = current_number + 1;
+                        bind_thing!(sqlx::query(sqlx::AssertSqlSafe(update_current.as_str())), thing, version_number, thing_size)
+                            .execute(&mut *$tx)
+                            .await?;
+                        size += thing_size - current_size;
+                        (thing, version_number)
+                    }
+                };
+                let thing_size = counted_size(thing)?;
+                bind_thing!(sqlx::query(sqlx::AssertSqlSafe(insert_version.as_str())), thing, version_number, thing_size)
+                    .execute(&mut *$tx)
                     .await?;
-                // The notifications this change produces commit (or not) with it.
-                let changed: Vec<ChangedThing> = changes
-                    .iter()
-                    .map(|change| {
-                        let thing = change.thing();
-                        ChangedThing { thing_id: thing.key.id, type_id: thing.type_id }
-                    })
-                    .collect();
-                let occurred_at = changes.last().map_or(OffsetDateTime::UNIX_EPOCH, |change| change.thing().updated.timestamp);
-                let queued = enqueue_notifications!(tx, record_id, &changed, occurred_at);
-                Ok((keys, queued))
+                sequence += 1;
+                sqlx::query(insert_operation)
+                    .bind(record_id.as_uuid())
+                    .bind(sequence)
+                    .bind(thing.key.id.as_uuid())
+                    .bind(thing.key.version.as_uuid())
+                    .bind(thing.type_id.as_uuid())
+                    .bind(wall_micros(thing.eff_date))
+                    .bind(thing.updated.action.as_str())
+                    .bind(micros(thing.updated.timestamp))
+                    .execute(&mut *$tx)
+                    .await?;
+                keys.push(thing.key);
             }
-            .await
-        })
-        .map(|(keys, queued)| {
-            if queued > 0 {
-                self.signal_outbox();
+            // Only growth is refused: a record over quota can still shrink.
+            if size > quota && size > size_before {
+                return Err(StoreError::QuotaExceeded { record_id, quota: to_u64(quota)?, needed: to_u64(size)? });
             }
-            keys
-        })
+            sqlx::query("UPDATE records SET size_bytes = $1, latest_operation_sequence = $2 WHERE id = $3")
+                .bind(size)
+                .bind(sequence)
+                .bind(record_id.as_uuid())
+                .execute(&mut *$tx)
+                .await?;
+            // The notifications this change produces commit (or not) with it.
+            let changed: Vec<ChangedThing> = changes
+                .iter()
+                .map(|change| {
+                    let thing = change.thing();
+                    ChangedThing { thing_id: thing.key.id, type_id: thing.type_id }
+                })
+                .collect();
+            let occurred_at = changes.last().map_or(OffsetDateTime::UNIX_EPOCH, |change| change.thing().updated.timestamp);
+            let queued = enqueue_notifications!($tx, record_id, &changed, occurred_at);
+            Ok((keys, queued))
+        }
+        .await
+    }};
+}
+pub(crate) use write_changes;
+
+/// What [`write_changes`] names, for its callers in other modules.
+pub(crate) mod write_path {
+    pub(crate) use super::{THING_FIELDS, THING_PLACEHOLDERS, bind_thing, counted_size};
+    pub(crate) use crate::ThingChange;
+    pub(crate) use crate::error::StoreError;
+    pub(crate) use crate::events::enqueue_notifications;
+    pub(crate) use crate::persons::is_unique_violation;
+    pub(crate) use crate::rows::{micros, to_json, to_u64, wall_micros};
+    pub(crate) use haven_domain::eventing::ChangedThing;
+    pub(crate) use haven_domain::ids::{RecordId, VersionStamp};
+    pub(crate) use haven_domain::record::RecordState;
+    pub(crate) use haven_domain::thing::Thing;
+    pub(crate) use time::OffsetDateTime;
+    pub(crate) use uuid::Uuid;
+}
+
+#[async_trait]
+impl ThingStore for SqlStore {
+    async fn write_things(&self, record_id: RecordId, changes: &[ThingChange]) -> StoreResult<Vec<ThingKey>> {
+        in_write_transaction!(&self.db, |tx, lock| write_changes!(tx, lock, record_id, changes)).map(
+            |(keys, queued)| {
+                if queued > 0 {
+                    self.signal_outbox();
+                }
+                keys
+            },
+        )
     }
 
     async fn thing(&self, record_id: RecordId, thing_id: ThingId) -> StoreResult<Option<Thing>> {

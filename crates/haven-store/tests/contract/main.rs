@@ -101,6 +101,7 @@ async fn postgres() -> Option<Fixture> {
 
 mod access;
 mod accounts;
+mod connect;
 mod events;
 mod people;
 mod schema;
@@ -168,6 +169,11 @@ macro_rules! contract_suite {
                 events::a_change_queues_notifications_in_its_transaction,
                 events::claims_are_leased_and_finished,
                 events::concurrent_claims_never_share_a_notification,
+                connect::connect_requests_are_unique_per_external_id_while_live,
+                connect::connect_requests_count_wrong_answers_and_validate,
+                connect::locked_or_expired_requests_do_not_validate,
+                connect::packages_are_filled_once_and_picked_up_once,
+                connect::failed_pickups_write_nothing,
                 schema::down_migrations_reverse_up_migrations,
                 schema::every_row_is_readable_as_text
             );

@@ -1,0 +1,3 @@
+DROP TABLE connect_packages;
+DROP TABLE connect_validations;
+DROP TABLE connect_requests;

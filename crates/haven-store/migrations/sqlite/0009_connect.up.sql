@@ -1,0 +1,51 @@
+-- SQLite twin of migrations/postgres/0009_connect.up.sql.
+-- Patient Connect and DOPU. Identity codes and answers are stored only as hashes.
+-- A connect request lives until `expires_at`: four weeks after creation while never
+-- validated, 90 days after its last validation otherwise; each validation (a person and the
+-- record they chose) is a row of connect_validations. A package is allocated (contents
+-- NULL), filled once, and picked up at most once (`picked_up_at`).
+
+CREATE TABLE connect_requests (
+    id BLOB PRIMARY KEY,
+    application_id BLOB NOT NULL REFERENCES applications (id),
+    code_hash BLOB NOT NULL UNIQUE,
+    friendly_name TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer_hash TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    failed_attempts INTEGER NOT NULL,
+    last_validated_at INTEGER,
+    expires_at INTEGER NOT NULL,
+    UNIQUE (application_id, external_id)
+) STRICT;
+CREATE INDEX connect_requests_by_expiry ON connect_requests (expires_at);
+
+CREATE TABLE connect_validations (
+    request_id BLOB NOT NULL REFERENCES connect_requests (id) ON DELETE CASCADE,
+    application_id BLOB NOT NULL,
+    person_id BLOB NOT NULL,
+    record_id BLOB NOT NULL,
+    validated_at INTEGER NOT NULL,
+    PRIMARY KEY (request_id, person_id, record_id)
+) STRICT;
+CREATE INDEX connect_validations_by_application ON connect_validations (application_id, validated_at);
+
+CREATE TABLE connect_packages (
+    id BLOB PRIMARY KEY,
+    application_id BLOB NOT NULL REFERENCES applications (id),
+    code_hash BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    failed_attempts INTEGER NOT NULL,
+    friendly_name TEXT,
+    question TEXT,
+    external_id TEXT,
+    parameters_xml TEXT,
+    ciphertext BLOB,
+    filled_at INTEGER,
+    picked_up_at INTEGER,
+    picked_up_record_id BLOB
+) STRICT;
+CREATE INDEX connect_packages_by_expiry ON connect_packages (expires_at);
+CREATE INDEX connect_packages_by_external_id ON connect_packages (application_id, external_id);
