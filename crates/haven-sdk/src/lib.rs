@@ -4,10 +4,11 @@
 //! application with its shared secret (see [`SodaInstance`]), signs every later request
 //! with the session's secret (HMAC-SHA256 over the header, SHA-256 over the info), renews
 //! the session when it expires, and offers typed calls for the common methods, among them
-//! the Eventing group's subscription calls (`subscribe_to_event` and its kin). For a
-//! deployment of several instances, [`InstanceDirectory`] gives the connection to the
-//! instance a person's record lives in, and [`ConnectionStore`] keeps which instance that is
-//! beside the person and record ids.
+//! the Eventing group's subscription calls (`subscribe_to_event` and its kin) and the
+//! ConnectPackage group's Patient Connect and DOPU calls (`create_connect_request`,
+//! `create_connect_package` and their kin). For a deployment of several instances,
+//! [`InstanceDirectory`] gives the connection to the instance a person's record lives in, and
+//! [`ConnectionStore`] keeps which instance that is beside the person and record ids.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), haven_sdk::SdkError> {
@@ -22,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod connect;
 mod connection;
 mod connection_store;
 mod credentials;

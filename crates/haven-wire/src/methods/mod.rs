@@ -2,15 +2,23 @@
 //! its typed response, written as (and read back from) the inner XML of `wc:info`.
 
 pub mod add_application;
+pub mod allocate_package_id;
 pub mod alternate_id;
 pub mod associate_alternate_id;
 pub mod auth_rules_xml;
 pub mod begin_put_blob;
+pub mod begin_put_connect_package_blob;
+pub mod connect_fields;
 pub mod create_authenticated_session_token;
+pub mod create_connect_package;
+pub mod create_connect_request;
+pub mod delete_pending_connect_package;
+pub mod delete_pending_connect_request;
 pub mod disassociate_alternate_id;
 pub mod get_alternate_ids;
 pub mod get_application_info;
 pub mod get_application_settings;
+pub mod get_authorized_connect_requests;
 pub mod get_authorized_people;
 pub mod get_authorized_records;
 pub mod get_event_subscriptions;
@@ -32,3 +40,4 @@ pub mod subscription;
 pub mod unsubscribe_to_event;
 pub mod update_application;
 pub mod update_event_subscription;
+pub mod update_external_id;
