@@ -9,7 +9,7 @@ use haven_domain::connect::{
     ConnectPackage, ConnectPackageId, ConnectRequest, ConnectRequestId, ConnectValidation, PackageContents,
     PackageStatus, Pickup,
 };
-use haven_domain::ids::{ApplicationId, PersonId, RecordId};
+use haven_domain::ids::{ApplicationId, BlobId, PersonId, RecordId};
 use haven_domain::session::TokenHash;
 use haven_domain::thing::ThingKey;
 use time::OffsetDateTime;
@@ -18,10 +18,10 @@ use uuid::Uuid;
 use crate::db::{SqlStore, in_write_transaction, on_db};
 use crate::error::StoreError;
 use crate::persons::is_unique_violation;
-use crate::rows::{instant, micros, to_i64, to_json};
+use crate::rows::{instant, micros, to_i64, to_json, to_u64};
 use crate::sessions::token_hash;
 use crate::things::write_changes;
-use crate::{ConnectLookup, ConnectStore, PackagePickup, StoreResult};
+use crate::{ConnectLookup, ConnectStore, PackageBlobUpload, PackagePickup, StoreResult};
 
 /// A row of `connect_requests`, in [`REQUEST_COLUMNS`] order.
 #[derive(sqlx::FromRow)]
@@ -114,6 +114,59 @@ impl TryFrom<PackageRow> for ConnectPackage {
             picked_up,
         })
     }
+}
+
+/// A row of `connect_package_blobs`, in [`PACKAGE_BLOB_COLUMNS`] order.
+#[derive(sqlx::FromRow)]
+struct PackageBlobRow {
+    id: Uuid,
+    application_id: Uuid,
+    package_id: Option<Uuid>,
+    complete: bool,
+    length: i64,
+    upload_expires_at: i64,
+    created_at: i64,
+}
+
+const PACKAGE_BLOB_COLUMNS: &str = "id, application_id, package_id, complete, length, upload_expires_at, created_at";
+
+impl TryFrom<PackageBlobRow> for PackageBlobUpload {
+    type Error = StoreError;
+    fn try_from(row: PackageBlobRow) -> Result<Self, StoreError> {
+        Ok(PackageBlobUpload {
+            id: BlobId::from_uuid(row.id),
+            application_id: ApplicationId::from_uuid(row.application_id),
+            package_id: row.package_id.map(ConnectPackageId::from_uuid),
+            complete: row.complete,
+            length: to_u64(row.length)?,
+            upload_expires_at: instant(row.upload_expires_at)?,
+            created_at: instant(row.created_at)?,
+        })
+    }
+}
+
+/// Inside a transaction: attaches each streamed blob (by upload token hash) to the package
+/// `$package_id` (a UUID); each must be a complete upload of `$application_id` that no
+/// package names yet, or the whole write fails with [`StoreError::UnknownPackageBlob`].
+macro_rules! attach_blobs {
+    ($tx:ident, $application_id:expr, $package_id:expr, $streamed_blobs:expr) => {
+        for upload_token_hash in $streamed_blobs {
+            let attached = sqlx::query(
+                "UPDATE connect_package_blobs SET package_id = $1 \
+                 WHERE upload_token_hash = $2 AND application_id = $3 AND complete = $4 AND package_id IS NULL",
+            )
+            .bind($package_id)
+            .bind(upload_token_hash.0.to_vec())
+            .bind($application_id.as_uuid())
+            .bind(true)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+            if attached != 1 {
+                return Err(StoreError::UnknownPackageBlob);
+            }
+        }
+    };
 }
 
 fn attempts(value: i64) -> Result<u32, StoreError> {
@@ -397,32 +450,36 @@ impl ConnectStore for SqlStore {
         })
     }
 
-    async fn create_connect_package(&self, package: &ConnectPackage) -> StoreResult<()> {
+    async fn create_connect_package(&self, package: &ConnectPackage, streamed_blobs: &[TokenHash]) -> StoreResult<()> {
         let contents = package.contents.as_ref();
-        let result = on_db!(&self.db, |pool| {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO connect_packages ({PACKAGE_COLUMNS}, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-            )))
-            .bind(package.id.as_uuid())
-            .bind(package.application_id.as_uuid())
-            .bind(package.code_hash.0.to_vec())
-            .bind(micros(package.created_at))
-            .bind(i64::from(package.failed_attempts))
-            .bind(contents.map(|contents| contents.friendly_name.clone()))
-            .bind(contents.map(|contents| contents.question.clone()))
-            .bind(contents.map(|contents| contents.external_id.clone()))
-            .bind(contents.map(|contents| contents.parameters_xml.clone()))
-            .bind(contents.map(|contents| contents.ciphertext.clone()))
-            .bind(contents.map(|contents| micros(contents.created_at)))
-            .bind(package.picked_up.map(|pickup| micros(pickup.picked_up_at)))
-            .bind(package.picked_up.map(|pickup| pickup.record_id.as_uuid()))
-            .bind(micros(package.expires_at()))
-            .execute(pool)
+        in_write_transaction!(&self.db, |tx, _lock| {
+            async {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO connect_packages ({PACKAGE_COLUMNS}, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                )))
+                .bind(package.id.as_uuid())
+                .bind(package.application_id.as_uuid())
+                .bind(package.code_hash.0.to_vec())
+                .bind(micros(package.created_at))
+                .bind(i64::from(package.failed_attempts))
+                .bind(contents.map(|contents| contents.friendly_name.clone()))
+                .bind(contents.map(|contents| contents.question.clone()))
+                .bind(contents.map(|contents| contents.external_id.clone()))
+                .bind(contents.map(|contents| contents.parameters_xml.clone()))
+                .bind(contents.map(|contents| contents.ciphertext.clone()))
+                .bind(contents.map(|contents| micros(contents.created_at)))
+                .bind(package.picked_up.map(|pickup| micros(pickup.picked_up_at)))
+                .bind(package.picked_up.map(|pickup| pickup.record_id.as_uuid()))
+                .bind(micros(package.expires_at()))
+                .execute(&mut *tx)
+                .await
+                .map_err(|error| missing_application(error, package.application_id))?;
+                attach_blobs!(tx, package.application_id, package.id.as_uuid(), streamed_blobs);
+                Ok(())
+            }
             .await
-            .map(|_| ())
-        });
-        result.map_err(|error| missing_application(error, package.application_id))
+        })
     }
 
     async fn fill_connect_package(
@@ -430,6 +487,7 @@ impl ConnectStore for SqlStore {
         application_id: ApplicationId,
         code_hash: TokenHash,
         contents: &PackageContents,
+        streamed_blobs: &[TokenHash],
     ) -> StoreResult<ConnectPackageId> {
         in_write_transaction!(&self.db, |tx, lock| {
             async {
@@ -457,6 +515,7 @@ impl ConnectStore for SqlStore {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+                attach_blobs!(tx, application_id, id, streamed_blobs);
                 Ok(ConnectPackageId::from_uuid(id))
             }
             .await
@@ -514,6 +573,10 @@ impl ConnectStore for SqlStore {
                 .bind(id.as_uuid())
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query("DELETE FROM connect_package_blobs WHERE package_id = $1")
+                    .bind(id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
                 for (blob, content, hash) in &pickup.blobs {
                     if blob.record_id != pickup.record_id {
                         return Err(StoreError::MissingReference(format!(
@@ -552,6 +615,129 @@ impl ConnectStore for SqlStore {
             self.signal_outbox();
         }
         Ok(keys)
+    }
+
+    async fn begin_package_blob(&self, upload: &PackageBlobUpload, upload_token_hash: TokenHash) -> StoreResult<()> {
+        on_db!(&self.db, |pool| {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO connect_package_blobs ({PACKAGE_BLOB_COLUMNS}, upload_token_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            )))
+            .bind(upload.id.as_uuid())
+            .bind(upload.application_id.as_uuid())
+            .bind(upload.package_id.map(ConnectPackageId::as_uuid))
+            .bind(upload.complete)
+            .bind(to_i64(upload.length)?)
+            .bind(micros(upload.upload_expires_at))
+            .bind(micros(upload.created_at))
+            .bind(upload_token_hash.0.to_vec())
+            .execute(pool)
+            .await
+            .map_err(|error| missing_application(error, upload.application_id))
+            .map(|_| ())
+        })
+    }
+
+    async fn package_blob_for_upload(&self, upload_token_hash: TokenHash) -> StoreResult<Option<PackageBlobUpload>> {
+        let row: Option<PackageBlobRow> = on_db!(&self.db, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {PACKAGE_BLOB_COLUMNS} FROM connect_package_blobs WHERE upload_token_hash = $1"
+            )))
+            .bind(upload_token_hash.0.to_vec())
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(PackageBlobUpload::try_from).transpose()
+    }
+
+    async fn append_package_blob_chunk(&self, id: BlobId, start: u64, content: &[u8]) -> StoreResult<u64> {
+        in_write_transaction!(&self.db, |tx, lock| {
+            async {
+                let current: Option<(i64, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT length, complete FROM connect_package_blobs WHERE id = $1{lock}"
+                )))
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (length, complete) =
+                    current.ok_or_else(|| StoreError::MissingReference(format!("package blob {id} does not exist")))?;
+                if complete {
+                    return Err(StoreError::BlobComplete(id));
+                }
+                let length = to_u64(length)?;
+                if start != length {
+                    return Err(StoreError::BlobRangeMismatch { blob_id: id, expected: length, given: start });
+                }
+                if !content.is_empty() {
+                    sqlx::query(
+                        "INSERT INTO connect_package_blob_chunks (blob_id, start_offset, content) VALUES ($1, $2, $3)",
+                    )
+                    .bind(id.as_uuid())
+                    .bind(to_i64(start)?)
+                    .bind(content)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let new_length = length + content.len() as u64;
+                sqlx::query("UPDATE connect_package_blobs SET length = $1 WHERE id = $2")
+                    .bind(to_i64(new_length)?)
+                    .bind(id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(new_length)
+            }
+            .await
+        })
+    }
+
+    async fn complete_package_blob(&self, id: BlobId) -> StoreResult<()> {
+        let updated = on_db!(&self.db, |pool| {
+            sqlx::query("UPDATE connect_package_blobs SET complete = $1 WHERE id = $2 AND complete = $3")
+                .bind(true)
+                .bind(id.as_uuid())
+                .bind(false)
+                .execute(pool)
+                .await
+                .map(|result| result.rows_affected())
+        })?;
+        if updated == 0 {
+            return Err(StoreError::BlobComplete(id));
+        }
+        Ok(())
+    }
+
+    async fn package_blob_content(
+        &self,
+        package_id: ConnectPackageId,
+        upload_token_hash: TokenHash,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        let chunks: Vec<(i64, Vec<u8>)> = on_db!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT c.start_offset, c.content FROM connect_package_blob_chunks c \
+                 JOIN connect_package_blobs b ON b.id = c.blob_id \
+                 WHERE b.package_id = $1 AND b.upload_token_hash = $2 AND b.complete = $3 ORDER BY c.start_offset",
+            )
+            .bind(package_id.as_uuid())
+            .bind(upload_token_hash.0.to_vec())
+            .bind(true)
+            .fetch_all(pool)
+            .await
+        })?;
+        if chunks.is_empty() {
+            // An empty upload has no chunks: tell it apart from no blob at all.
+            let exists: Option<i64> = on_db!(&self.db, |pool| {
+                sqlx::query_scalar(
+                    "SELECT length FROM connect_package_blobs WHERE package_id = $1 AND upload_token_hash = $2 AND complete = $3",
+                )
+                .bind(package_id.as_uuid())
+                .bind(upload_token_hash.0.to_vec())
+                .bind(true)
+                .fetch_optional(pool)
+                .await
+            })?;
+            return Ok(exists.map(|_| Vec::new()));
+        }
+        Ok(Some(chunks.into_iter().flat_map(|(_, content)| content).collect()))
     }
 
     async fn delete_pending_connect_packages(
@@ -595,7 +781,15 @@ impl ConnectStore for SqlStore {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                Ok(requests + packages)
+                // Uploads no package named before their URL expired can never be used.
+                let uploads = sqlx::query(
+                    "DELETE FROM connect_package_blobs WHERE package_id IS NULL AND upload_expires_at <= $1",
+                )
+                .bind(micros(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                Ok(requests + packages + uploads)
             }
             .await
         })

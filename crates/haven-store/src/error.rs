@@ -105,6 +105,10 @@ pub enum StoreError {
     /// (for a package) already picked up.
     #[error("this code can no longer be used")]
     ConnectItemUnavailable,
+    /// A package names a streamed blob that is not a complete, unattached upload of its
+    /// application.
+    #[error("the package names a blob-in-package-ref-url that is not a complete upload of this application")]
+    UnknownPackageBlob,
     /// The application has as many event subscriptions as it may have.
     #[error("the application already has {0} event subscriptions, the most it may have")]
     TooManySubscriptions(usize),

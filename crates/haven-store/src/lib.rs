@@ -348,6 +348,26 @@ pub enum ConnectLookup<'a> {
     ExternalId(&'a str),
 }
 
+/// A streamed blob upload for a package: encrypted chunks uploaded after
+/// BeginPutConnectPackageBlob, attached to a package when CreateConnectPackage names its URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageBlobUpload {
+    /// Its id.
+    pub id: BlobId,
+    /// The application uploading it.
+    pub application_id: ApplicationId,
+    /// The package that names it, once one does.
+    pub package_id: Option<ConnectPackageId>,
+    /// Whether the last chunk arrived.
+    pub complete: bool,
+    /// Encrypted bytes received so far.
+    pub length: u64,
+    /// Until when the upload URL may be used.
+    pub upload_expires_at: OffsetDateTime,
+    /// When the upload started.
+    pub created_at: OffsetDateTime,
+}
+
 /// What a package pickup writes, in one transaction with marking the package picked up: the
 /// blobs the things carry (stored whole) and the things.
 #[derive(Debug, Clone)]
@@ -408,16 +428,39 @@ pub trait ConnectStore: Send + Sync {
         lookup: ConnectLookup<'_>,
         new_external_id: &str,
     ) -> StoreResult<u64>;
-    /// Stores a new package: allocated (no contents) or complete.
-    async fn create_connect_package(&self, package: &ConnectPackage) -> StoreResult<()>;
-    /// Fills the application's allocated package with this code, once: unknown codes fail with
+    /// Stores a new package: allocated (no contents) or complete, with the streamed blobs
+    /// (by upload token hash) it names attached to it, in one transaction. Each must be a
+    /// complete upload of the package's application not yet attached to a package
+    /// ([`StoreError::UnknownPackageBlob`] otherwise).
+    async fn create_connect_package(&self, package: &ConnectPackage, streamed_blobs: &[TokenHash]) -> StoreResult<()>;
+    /// Fills the application's allocated package with this code, once, attaching its
+    /// streamed blobs as [`ConnectStore::create_connect_package`] does: unknown codes fail with
     /// [`StoreError::UnknownIdentityCode`], filled ones with [`StoreError::ConnectPackageExists`].
     async fn fill_connect_package(
         &self,
         application_id: ApplicationId,
         code_hash: TokenHash,
         contents: &PackageContents,
+        streamed_blobs: &[TokenHash],
     ) -> StoreResult<ConnectPackageId>;
+    /// Starts a streamed package blob upload (BeginPutConnectPackageBlob), reachable by its
+    /// upload token's hash.
+    async fn begin_package_blob(&self, upload: &PackageBlobUpload, upload_token_hash: TokenHash) -> StoreResult<()>;
+    /// The package blob upload an upload token belongs to (expiry is the caller's to check).
+    async fn package_blob_for_upload(&self, upload_token_hash: TokenHash) -> StoreResult<Option<PackageBlobUpload>>;
+    /// Appends encrypted bytes at `start`, which must be the upload's current length
+    /// ([`StoreError::BlobRangeMismatch`] otherwise; [`StoreError::BlobComplete`] once
+    /// complete); returns the new length.
+    async fn append_package_blob_chunk(&self, id: BlobId, start: u64, content: &[u8]) -> StoreResult<u64>;
+    /// Marks an upload complete; no more chunks are accepted.
+    async fn complete_package_blob(&self, id: BlobId) -> StoreResult<()>;
+    /// The encrypted content of the streamed blob of `package_id` whose upload token hashes to
+    /// `upload_token_hash`; `None` if the package has no such blob.
+    async fn package_blob_content(
+        &self,
+        package_id: ConnectPackageId,
+        upload_token_hash: TokenHash,
+    ) -> StoreResult<Option<Vec<u8>>>;
     /// The package with this code (any status; the caller decides).
     async fn connect_package_by_code(&self, code_hash: TokenHash) -> StoreResult<Option<ConnectPackage>>;
     /// Counts one wrong answer, atomically; returns the count after it.

@@ -48,3 +48,25 @@ CREATE TABLE connect_packages (
 );
 CREATE INDEX connect_packages_by_expiry ON connect_packages (expires_at);
 CREATE INDEX connect_packages_by_external_id ON connect_packages (application_id, external_id);
+
+-- Streamed blobs of packages (BeginPutConnectPackageBlob): chunks the application encrypted
+-- with the package's key, uploaded before CreateConnectPackage names them (`package_id` is
+-- set then), decrypted into the record's blobs at pickup and deleted with their package.
+CREATE TABLE connect_package_blobs (
+    id UUID PRIMARY KEY,
+    application_id UUID NOT NULL REFERENCES applications (id),
+    package_id UUID REFERENCES connect_packages (id) ON DELETE CASCADE,
+    upload_token_hash BYTEA NOT NULL UNIQUE,
+    upload_expires_at BIGINT NOT NULL,
+    complete BOOLEAN NOT NULL,
+    length BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX connect_package_blobs_by_package ON connect_package_blobs (package_id);
+
+CREATE TABLE connect_package_blob_chunks (
+    blob_id UUID NOT NULL REFERENCES connect_package_blobs (id) ON DELETE CASCADE,
+    start_offset BIGINT NOT NULL,
+    content BYTEA NOT NULL,
+    PRIMARY KEY (blob_id, start_offset)
+);

@@ -49,3 +49,25 @@ CREATE TABLE connect_packages (
 ) STRICT;
 CREATE INDEX connect_packages_by_expiry ON connect_packages (expires_at);
 CREATE INDEX connect_packages_by_external_id ON connect_packages (application_id, external_id);
+
+-- Streamed blobs of packages (BeginPutConnectPackageBlob): chunks the application encrypted
+-- with the package's key, uploaded before CreateConnectPackage names them (`package_id` is
+-- set then), decrypted into the record's blobs at pickup and deleted with their package.
+CREATE TABLE connect_package_blobs (
+    id BLOB PRIMARY KEY,
+    application_id BLOB NOT NULL REFERENCES applications (id),
+    package_id BLOB REFERENCES connect_packages (id) ON DELETE CASCADE,
+    upload_token_hash BLOB NOT NULL UNIQUE,
+    upload_expires_at INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX connect_package_blobs_by_package ON connect_package_blobs (package_id);
+
+CREATE TABLE connect_package_blob_chunks (
+    blob_id BLOB NOT NULL REFERENCES connect_package_blobs (id) ON DELETE CASCADE,
+    start_offset INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (blob_id, start_offset)
+) STRICT;

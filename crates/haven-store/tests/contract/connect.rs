@@ -6,7 +6,7 @@ use haven_domain::connect::{
     ConnectPackage, ConnectPackageId, ConnectRequest, ConnectRequestId, ConnectValidation, IdentityCode,
     PENDING_LIFETIME, PackageContents, PackageStatus, VALIDATED_RETENTION,
 };
-use haven_store::{ConnectLookup, ConnectStore, PackagePickup};
+use haven_store::{ConnectLookup, ConnectStore, PackageBlobUpload, PackagePickup};
 
 use super::things::{create, weight_draft};
 use super::*;
@@ -177,20 +177,20 @@ pub(crate) async fn locked_or_expired_requests_do_not_validate(fixture: &Fixture
 pub(crate) async fn packages_are_filled_once_and_picked_up_once(fixture: &Fixture) {
     let app = registered_application(fixture).await;
     let allocated = package(app.id, &code(7), None);
-    fixture.store.create_connect_package(&allocated).await.unwrap();
+    fixture.store.create_connect_package(&allocated, &[]).await.unwrap();
     assert_eq!(
         fixture.store.connect_package_by_code(code(7).hash()).await.unwrap().unwrap().status_at(NOW),
         PackageStatus::Allocated
     );
-    let filled = fixture.store.fill_connect_package(app.id, code(7).hash(), &contents("patient-5")).await.unwrap();
+    let filled = fixture.store.fill_connect_package(app.id, code(7).hash(), &contents("patient-5"), &[]).await.unwrap();
     assert_eq!(filled, allocated.id);
     assert!(matches!(
-        fixture.store.fill_connect_package(app.id, code(7).hash(), &contents("patient-5")).await,
+        fixture.store.fill_connect_package(app.id, code(7).hash(), &contents("patient-5"), &[]).await,
         Err(StoreError::ConnectPackageExists)
     ));
     let other = registered_application(fixture).await;
     assert!(matches!(
-        fixture.store.fill_connect_package(other.id, code(7).hash(), &contents("patient-5")).await,
+        fixture.store.fill_connect_package(other.id, code(7).hash(), &contents("patient-5"), &[]).await,
         Err(StoreError::UnknownIdentityCode)
     ));
     assert_eq!(fixture.store.record_wrong_package_answer(allocated.id).await.unwrap(), 1);
@@ -241,7 +241,7 @@ pub(crate) async fn packages_are_filled_once_and_picked_up_once(fixture: &Fixtur
 pub(crate) async fn failed_pickups_write_nothing(fixture: &Fixture) {
     let app = registered_application(fixture).await;
     let pending = package(app.id, &code(8), Some(contents("patient-6")));
-    fixture.store.create_connect_package(&pending).await.unwrap();
+    fixture.store.create_connect_package(&pending, &[]).await.unwrap();
     // A thing for another record makes the whole pickup fail, blobs included.
     let mut thing = create(fixture, weight_draft("70", datetime!(2026-11-20 8:00), None), NOW);
     thing.record_id = RecordId::from_uuid(Uuid::new_v4());
@@ -272,4 +272,65 @@ pub(crate) async fn failed_pickups_write_nothing(fixture: &Fixture) {
         fixture.store.delete_pending_connect_packages(app.id, ConnectLookup::Code(code(8).hash())).await.unwrap(),
         1
     );
+}
+
+fn upload(application_id: ApplicationId) -> PackageBlobUpload {
+    PackageBlobUpload {
+        id: BlobId::from_uuid(Uuid::new_v4()),
+        application_id,
+        package_id: None,
+        complete: false,
+        length: 0,
+        upload_expires_at: NOW + Duration::hours(2),
+        created_at: NOW,
+    }
+}
+
+pub(crate) async fn streamed_package_blobs_attach_to_their_package(fixture: &Fixture) {
+    let app = registered_application(fixture).await;
+    let token = TokenHash::of_token("upload-token-1");
+    let started = upload(app.id);
+    fixture.store.begin_package_blob(&started, token).await.unwrap();
+    assert_eq!(fixture.store.append_package_blob_chunk(started.id, 0, b"encrypted-").await.unwrap(), 10);
+    assert!(matches!(
+        fixture.store.append_package_blob_chunk(started.id, 3, b"x").await,
+        Err(StoreError::BlobRangeMismatch { .. })
+    ));
+    assert_eq!(fixture.store.append_package_blob_chunk(started.id, 10, b"chunks").await.unwrap(), 16);
+    // An incomplete upload cannot be named.
+    let early = package(app.id, &code(9), Some(contents("patient-7")));
+    assert!(matches!(
+        fixture.store.create_connect_package(&early, &[token]).await,
+        Err(StoreError::UnknownPackageBlob)
+    ));
+    assert_eq!(fixture.store.connect_package_by_code(code(9).hash()).await.unwrap(), None);
+    fixture.store.complete_package_blob(started.id).await.unwrap();
+    let stored = fixture.store.package_blob_for_upload(token).await.unwrap().unwrap();
+    assert_eq!((stored.complete, stored.length, stored.package_id), (true, 16, None));
+    // Another application cannot name it.
+    let other = registered_application(fixture).await;
+    let foreign = package(other.id, &code(10), Some(contents("patient-7")));
+    assert!(matches!(
+        fixture.store.create_connect_package(&foreign, &[token]).await,
+        Err(StoreError::UnknownPackageBlob)
+    ));
+    fixture.store.create_connect_package(&early, &[token]).await.unwrap();
+    assert_eq!(fixture.store.package_blob_content(early.id, token).await.unwrap(), Some(b"encrypted-chunks".to_vec()));
+    assert_eq!(fixture.store.package_blob_content(early.id, TokenHash::of_token("other")).await.unwrap(), None);
+    // Named once only.
+    let second = package(app.id, &code(11), Some(contents("patient-7")));
+    assert!(matches!(
+        fixture.store.create_connect_package(&second, &[token]).await,
+        Err(StoreError::UnknownPackageBlob)
+    ));
+    // The pickup deletes the encrypted upload.
+    let pickup =
+        PackagePickup { record_id: fixture.record.id, blobs: Vec::new(), changes: Vec::new(), picked_up_at: NOW };
+    fixture.store.pick_up_connect_package(early.id, &pickup).await.unwrap();
+    assert_eq!(fixture.store.package_blob_for_upload(token).await.unwrap(), None);
+    // Uploads nobody named are swept once their URL expired.
+    let orphan_token = TokenHash::of_token("upload-token-2");
+    fixture.store.begin_package_blob(&upload(app.id), orphan_token).await.unwrap();
+    fixture.store.delete_expired_connect_items(NOW + Duration::hours(2)).await.unwrap();
+    assert_eq!(fixture.store.package_blob_for_upload(orphan_token).await.unwrap(), None);
 }

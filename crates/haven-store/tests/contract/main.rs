@@ -174,6 +174,7 @@ macro_rules! contract_suite {
                 connect::locked_or_expired_requests_do_not_validate,
                 connect::packages_are_filled_once_and_picked_up_once,
                 connect::failed_pickups_write_nothing,
+                connect::streamed_package_blobs_attach_to_their_package,
                 schema::down_migrations_reverse_up_migrations,
                 schema::every_row_is_readable_as_text
             );
