@@ -1,14 +1,18 @@
 //! How instances recognise each other. Instances of one deployment share a federation key
 //! (a file every instance's configuration names); a request from one instance to another
 //! carries the sender's instance id, the time and an HMAC-SHA256 of both and the body under
-//! that key. The only question an instance answers a peer is whether an account with a given
-//! sign-in address lives there: nothing else about a person crosses.
+//! that key. An instance answers a peer two questions, each with a yes or no: whether an account
+//! with a given sign-in address lives there ([`AccountLookup`]), and whether it holds a usable
+//! connect request or package whose identity code has a given hash ([`CodeLookup`]). Nothing
+//! else about a person, or about what the code names, crosses.
 
 use std::fmt;
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+
+use crate::session::TokenHash;
 
 /// Header naming the sending instance.
 pub const PEER_INSTANCE_HEADER: &str = "x-haven-peer-instance";
@@ -32,6 +36,40 @@ pub struct AccountLookup {
 pub struct AccountLookupAnswer {
     /// Whether an account with that address lives in the answering instance.
     pub exists: bool,
+}
+
+/// The path, on a Platform's origin, where an instance answers its peers' identity-code lookups.
+pub const CODE_LOOKUP_PATH: &str = "/peer/code-lookup";
+
+/// A peer's question: do you hold a connect request or package, still usable, whose identity
+/// code hashes to this? Only the hash of the canonical code travels
+/// ([`crate::connect::IdentityCode::hash`]), never the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeLookup {
+    /// The SHA-256 of the canonical code, as 64 lower-case hex digits.
+    pub code_hash: String,
+}
+
+impl CodeLookup {
+    /// The question about `code_hash`.
+    pub fn for_hash(code_hash: TokenHash) -> Self {
+        Self { code_hash: hex::encode(code_hash.0) }
+    }
+
+    /// The hash asked about, if `code_hash` is 64 hex digits.
+    pub fn hash(&self) -> Option<TokenHash> {
+        let mut bytes = [0_u8; 32];
+        hex::decode_to_slice(self.code_hash.trim(), &mut bytes).ok()?;
+        Some(TokenHash(bytes))
+    }
+}
+
+/// The answer: whether the answering instance holds such an item. Nothing else about it (its
+/// kind, its clinic, its status) is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeLookupAnswer {
+    /// Whether a connect request or package with that code is usable there.
+    pub held: bool,
 }
 
 /// How far a peer request's timestamp may lie from the receiver's clock, either way; older
@@ -138,6 +176,17 @@ mod tests {
         assert_eq!(FederationKey::from_hex(&"ab".repeat(31)), Err(FederationKeyError::TooShort));
         assert_eq!(key().to_hex(), "ab".repeat(32));
         assert_eq!(format!("{:?}", key()), "FederationKey(32 bytes)");
+    }
+
+    #[test]
+    fn code_lookups_carry_only_the_hash() {
+        let hash = TokenHash::of_token("JKYZ-QNMN-VHRX-ZGNR-GZNH");
+        let lookup = CodeLookup::for_hash(hash);
+        assert_eq!(lookup.code_hash.len(), 64);
+        assert!(!lookup.code_hash.contains("JKYZ"));
+        assert_eq!(lookup.hash(), Some(hash));
+        assert_eq!(CodeLookup { code_hash: "abc".to_owned() }.hash(), None);
+        assert_eq!(CodeLookup { code_hash: "zz".repeat(32) }.hash(), None);
     }
 
     #[test]

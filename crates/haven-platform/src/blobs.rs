@@ -1,7 +1,9 @@
 //! Blob streaming at `/streaming/wildcatblob.ashx`: chunked uploads to the URL BeginPutBlob
-//! returned (POST with `Content-Range`, the last with `x-hv-blob-complete: 1`) and downloads
-//! from the expiring URLs GetThings returns (GET). These are plain HTTP, not the XML
-//! protocol: failures answer with HTTP status codes and a one-line text body.
+//! or BeginPutConnectPackageBlob returned (POST with `Content-Range`, the last with
+//! `x-hv-blob-complete: 1`) and downloads from the expiring URLs GetThings returns (GET). A
+//! package's blobs are encrypted and only the Shell reads them, at pickup: they have no
+//! download URL. These are plain HTTP, not the XML protocol: failures answer with HTTP
+//! status codes and a one-line text body.
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -11,13 +13,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use haven_domain::blob::{BLOB_CHUNK_BYTES, BLOB_READ_TOKEN_LIFETIME, MAX_BLOB_BYTES, StoredBlob};
 use haven_domain::ids::BlobId;
-use haven_store::{Store, StoreError};
+use haven_domain::session::TokenHash;
+use haven_store::{PackageBlobUpload, Store, StoreError};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::crypto::{new_token, token_hash};
 use crate::error::PlatformError;
+use crate::limits::MAX_PACKAGE_BLOB_BYTES;
 
 /// Where blobs stream, below the Platform's root URL.
 pub(crate) const STREAMING_PATH: &str = "streaming/wildcatblob.ashx";
@@ -100,6 +105,88 @@ fn range_start(headers: &HeaderMap) -> Result<Option<u64>, ()> {
     start.parse().map(Some).map_err(|_| ())
 }
 
+/// An upload in progress: of a record's blob (BeginPutBlob) or of a package's
+/// (BeginPutConnectPackageBlob, encrypted chunks). Both take chunks the same way.
+enum Upload {
+    Record(StoredBlob),
+    Package(PackageBlobUpload),
+}
+
+impl Upload {
+    /// The upload whose token hashes to `upload_token_hash`, a record's or a package's.
+    async fn find(store: &dyn Store, upload_token_hash: TokenHash) -> Result<Option<Self>, StoreError> {
+        if let Some(blob) = store.blob_for_upload(upload_token_hash).await? {
+            return Ok(Some(Self::Record(blob)));
+        }
+        Ok(store.package_blob_for_upload(upload_token_hash).await?.map(Self::Package))
+    }
+
+    fn id(&self) -> BlobId {
+        match self {
+            Self::Record(blob) => blob.id,
+            Self::Package(upload) => upload.id,
+        }
+    }
+
+    /// Bytes received so far.
+    fn length(&self) -> u64 {
+        match self {
+            Self::Record(blob) => blob.length,
+            Self::Package(upload) => upload.length,
+        }
+    }
+
+    fn is_complete(&self) -> bool {
+        match self {
+            Self::Record(blob) => blob.complete,
+            Self::Package(upload) => upload.complete,
+        }
+    }
+
+    /// Whether the upload URL may still be used at `now`.
+    fn is_open_at(&self, now: OffsetDateTime) -> bool {
+        match self {
+            Self::Record(blob) => blob.upload_expires_at.is_some_and(|expires_at| now < expires_at),
+            Self::Package(upload) => now < upload.upload_expires_at,
+        }
+    }
+
+    /// The most bytes it may reach: a package's chunks are larger once encrypted.
+    fn max_bytes(&self) -> u64 {
+        match self {
+            Self::Record(_) => MAX_BLOB_BYTES,
+            Self::Package(_) => MAX_PACKAGE_BLOB_BYTES,
+        }
+    }
+
+    /// The method that starts another upload of this kind.
+    fn begin_method(&self) -> &'static str {
+        match self {
+            Self::Record(_) => "BeginPutBlob",
+            Self::Package(_) => "BeginPutConnectPackageBlob",
+        }
+    }
+
+    async fn append(&self, store: &dyn Store, start: u64, content: &[u8]) -> Result<u64, StoreError> {
+        match self {
+            Self::Record(blob) => store.append_blob_chunk(blob.id, start, content).await,
+            Self::Package(upload) => store.append_package_blob_chunk(upload.id, start, content).await,
+        }
+    }
+
+    /// Marks the upload complete: a record's blob with its `SHA256Block` hash, a package's
+    /// without one (its content is encrypted; the things inside the package carry the hashes).
+    async fn complete(&self, store: &dyn Store) -> Result<(), StoreError> {
+        match self {
+            Self::Record(blob) => {
+                let content = store.blob_content(blob.id).await?;
+                store.complete_blob(blob.id, &sha256_block(&content)).await
+            }
+            Self::Package(upload) => store.complete_package_blob(upload.id).await,
+        }
+    }
+}
+
 /// `POST`: one chunk of an upload; the chunk must start where the blob ends.
 async fn upload(
     State(state): State<AppState>,
@@ -109,24 +196,30 @@ async fn upload(
 ) -> Response {
     let store: &dyn Store = state.platform.store.as_ref();
     let now = state.platform.clock.now();
-    let blob = match store.blob_for_upload(token_hash(&query.token)).await {
-        Ok(Some(blob)) if blob.upload_expires_at.is_some_and(|expires_at| now < expires_at) => blob,
+    let upload = match Upload::find(store, token_hash(&query.token)).await {
+        Ok(Some(upload)) if upload.is_open_at(now) => upload,
         Ok(_) => {
-            return refuse(StatusCode::NOT_FOUND, "this upload URL is unknown or has expired; call BeginPutBlob again");
+            return refuse(
+                StatusCode::NOT_FOUND,
+                "this upload URL is unknown or has expired; call BeginPutBlob (or BeginPutConnectPackageBlob) again",
+            );
         }
         Err(error) => return server_fault(&error),
     };
-    if blob.complete {
-        return refuse(StatusCode::CONFLICT, "this blob is complete; call BeginPutBlob for another");
+    let complete_refusal =
+        || refuse(StatusCode::CONFLICT, format!("this blob is complete; call {} for another", upload.begin_method()));
+    if upload.is_complete() {
+        return complete_refusal();
     }
     let start = match range_start(&headers) {
-        Ok(start) => start.unwrap_or(blob.length),
+        Ok(start) => start.unwrap_or(upload.length()),
         Err(()) => return refuse(StatusCode::BAD_REQUEST, "Content-Range must look like: bytes 0-2097151/*"),
     };
-    if start + body.len() as u64 > MAX_BLOB_BYTES {
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("a blob may have at most {MAX_BLOB_BYTES} bytes"));
+    let max_bytes = upload.max_bytes();
+    if start + body.len() as u64 > max_bytes {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("this blob may have at most {max_bytes} bytes"));
     }
-    let length = match store.append_blob_chunk(blob.id, start, &body).await {
+    let length = match upload.append(store, start, &body).await {
         Ok(length) => length,
         Err(StoreError::BlobRangeMismatch { expected, given, .. }) => {
             return refuse(
@@ -134,19 +227,18 @@ async fn upload(
                 format!("the blob has {expected} bytes; the chunk must start there, not at {given}"),
             );
         }
+        Err(StoreError::BlobComplete(_)) => return complete_refusal(),
         Err(error) => return server_fault(&error),
     };
     let complete = headers.get(COMPLETE_HEADER).is_some_and(|value| value.as_bytes().trim_ascii() == b"1");
     if complete {
-        let content = match store.blob_content(blob.id).await {
-            Ok(content) => content,
+        match upload.complete(store).await {
+            Ok(()) => {}
+            Err(StoreError::BlobComplete(_)) => return complete_refusal(),
             Err(error) => return server_fault(&error),
-        };
-        if let Err(error) = store.complete_blob(blob.id, &sha256_block(&content)).await {
-            return server_fault(&error);
         }
     }
-    tracing::info!(blob = %blob.id, length, complete, "blob chunk stored");
+    tracing::info!(blob = %upload.id(), length, complete, "blob chunk stored");
     StatusCode::OK.into_response()
 }
 

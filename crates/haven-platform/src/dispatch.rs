@@ -55,6 +55,12 @@ const SODA: &[MethodGroup] = &[MethodGroup::Soda];
 const MASTER: &[MethodGroup] = &[MethodGroup::Master];
 /// Managing event subscriptions.
 const EVENTING: &[MethodGroup] = &[MethodGroup::Eventing];
+/// Patient Connect and DOPU (protocol notes, sections 13 and 14).
+const CONNECT_PACKAGE: &[MethodGroup] = &[MethodGroup::ConnectPackage];
+/// GetAuthorizedConnectRequests: a ConnectPackage method, and the way a master reads its
+/// children's validated connect requests (the Master group includes it; protocol notes,
+/// sections 6 and 18).
+const CONNECT_REQUESTS_READ: &[MethodGroup] = &[MethodGroup::ConnectPackage, MethodGroup::Master];
 /// GetApplicationInfo: a data method, and the way a master reads its children back
 /// (`child-app-id`), so masters may call it too.
 const APPLICATION_INFO: &[MethodGroup] = &[MethodGroup::Basic, MethodGroup::Soda, MethodGroup::Master];
@@ -67,15 +73,23 @@ const fn method(name: &'static str, version: u32, groups: &'static [MethodGroup]
 pub(crate) const METHODS: &[MethodVersion] = &[
     method("AddApplication", 1, MASTER),
     method("AddApplication", 2, MASTER),
+    method("AllocatePackageId", 1, CONNECT_PACKAGE),
     method("AssociateAlternateId", 1, DATA),
     method("BeginPutBlob", 1, DATA),
+    method("BeginPutConnectPackageBlob", 1, CONNECT_PACKAGE),
     method("CreateAuthenticatedSessionToken", 1, ANYONE),
     method("CreateAuthenticatedSessionToken", 2, ANYONE),
+    method("CreateConnectPackage", 1, CONNECT_PACKAGE),
+    method("CreateConnectPackage", 2, CONNECT_PACKAGE),
+    method("CreateConnectRequest", 1, CONNECT_PACKAGE),
+    method("DeletePendingConnectPackage", 1, CONNECT_PACKAGE),
+    method("DeletePendingConnectRequest", 1, CONNECT_PACKAGE),
     method("DisassociateAlternateId", 1, DATA),
     method("GetAlternateIds", 1, DATA),
     method("GetApplicationInfo", 1, APPLICATION_INFO),
     method("GetApplicationInfo", 2, APPLICATION_INFO),
     method("GetApplicationSettings", 1, DATA),
+    method("GetAuthorizedConnectRequests", 1, CONNECT_REQUESTS_READ),
     method("GetAuthorizedPeople", 1, DATA),
     method("GetAuthorizedRecords", 1, DATA),
     method("GetEventSubscriptions", 1, EVENTING),
@@ -102,6 +116,7 @@ pub(crate) const METHODS: &[MethodVersion] = &[
     method("UpdateApplication", 1, MASTER),
     method("UpdateApplication", 2, MASTER),
     method("UpdateEventSubscription", 1, EVENTING),
+    method("UpdateExternalId", 1, CONNECT_PACKAGE),
 ];
 
 /// The request body, at most [`MAX_REQUEST_BYTES`] after decompression; anything longer
@@ -228,6 +243,16 @@ async fn respond(
         ("GetUpdatedRecordsForApplication", 1 | 2) => {
             methods::get_updated_records_for_application::handle(state, request, session_call()?).await
         }
+        ("CreateConnectRequest", 1) => methods::connect::create_request(state, request, session_call()?).await,
+        ("GetAuthorizedConnectRequests", 1) => {
+            methods::connect::authorized_requests(state, request, session_call()?).await
+        }
+        ("DeletePendingConnectRequest", 1) => methods::connect::delete_request(state, request, session_call()?).await,
+        ("UpdateExternalId", 1) => methods::connect::update_external_id(state, request, session_call()?).await,
+        ("AllocatePackageId", 1) => methods::package::allocate(state, request, session_call()?).await,
+        ("CreateConnectPackage", 1 | 2) => methods::package::create(state, request, session_call()?).await,
+        ("BeginPutConnectPackageBlob", 1) => methods::package::begin_blob(state, request, session_call()?).await,
+        ("DeletePendingConnectPackage", 1) => methods::package::delete_pending(state, request, session_call()?).await,
         ("GetRecordOperations", 1) => methods::get_record_operations::handle(state, request, session_call()?).await,
         ("AddApplication", 1 | 2) => methods::add_application::handle(state, request, session_call()?).await,
         ("UpdateApplication", 1 | 2) => methods::update_application::handle(state, request, session_call()?).await,

@@ -132,6 +132,43 @@ pub(crate) enum PlatformError {
     /// The application holds the most alternate ids allowed for the record.
     #[error("the application already has {0} alternate ids for this record, the most allowed; disassociate one first")]
     AlternateIdsLimitExceeded(usize),
+    /// Hashing a secret answer failed (a server fault; the answer is never in the message).
+    #[error("hashing the secret answer failed: {0}")]
+    AnswerHashing(String),
+    /// A connect request's or package's secret question is unusable (empty).
+    #[error("{0}")]
+    InvalidVerificationQuestion(String),
+    /// A connect request's secret answer is unusable (empty).
+    #[error("{0}")]
+    InvalidVerificationAnswer(String),
+    /// A connect request's or package's text is too long, or its friendly name or external id
+    /// is empty (INVALID_XML, as when the wire refuses a text).
+    #[error("{0}")]
+    InvalidConnectText(String),
+    /// The identity code (or external id) names no connect request or package of the
+    /// application that it may still use this way.
+    #[error("{0}")]
+    InvalidIdentityCode(String),
+    /// The application already has a live connect request with this external id.
+    #[error(
+        "the application already has a connect request with this external id; delete it (DeletePendingConnectRequest) or use another"
+    )]
+    DuplicateConnectRequest,
+    /// The package with this identity code has already been created.
+    #[error("the connect package with this identity code was already created; packages cannot be changed")]
+    ConnectPackageExists,
+    /// The package thing is not a usable password-protected package.
+    #[error("{0}")]
+    InvalidPackageContents(String),
+    /// A `blob-in-package-ref-url` is not one of the application's package blob uploads.
+    #[error("{0}")]
+    InvalidBlobRefUrl(String),
+    /// A `blob-in-package-ref-url` names an upload whose last chunk has not arrived.
+    #[error("{0}")]
+    BlobNotCompleted(String),
+    /// A `blob-in-package-ref-url` names an upload another package already holds.
+    #[error("{0}")]
+    BlobCommitted(String),
 }
 
 impl PlatformError {
@@ -140,7 +177,7 @@ impl PlatformError {
     pub(crate) fn to_response(&self, reference: &str) -> Response {
         let code = match self {
             Self::Wire(error) => error.status_code(),
-            Self::Store(_) | Self::Randomness(_) => StatusCode::FAILED,
+            Self::Store(_) | Self::Randomness(_) | Self::AnswerHashing(_) => StatusCode::FAILED,
             Self::UnknownApplication(_)
             | Self::ApplicationNotLive(_)
             | Self::MismatchedApplication
@@ -174,9 +211,19 @@ impl PlatformError {
             Self::InvalidApplication(_) => StatusCode::INVALID_XML,
             Self::SubscriptionLimitExceeded(_) => StatusCode::SUBSCRIPTION_LIMIT_EXCEEDED,
             Self::InvalidSubscription(_) => StatusCode::SUBSCRIPTION_INVALID,
+            Self::InvalidVerificationQuestion(_) => StatusCode::INVALID_VERIFICATION_QUESTION,
+            Self::InvalidVerificationAnswer(_) => StatusCode::INVALID_VERIFICATION_ANSWER,
+            Self::InvalidConnectText(_) => StatusCode::INVALID_XML,
+            Self::InvalidIdentityCode(_) => StatusCode::INVALID_IDENTITY_CODE,
+            Self::DuplicateConnectRequest => StatusCode::DUPLICATE_CONNECT_REQUEST_FOUND,
+            Self::ConnectPackageExists => StatusCode::CONNECT_PACKAGE_EXISTS,
+            Self::InvalidPackageContents(_) => StatusCode::INVALID_PACKAGE_CONTENTS,
+            Self::InvalidBlobRefUrl(_) => StatusCode::INVALID_BLOB_REF_URL,
+            Self::BlobNotCompleted(_) => StatusCode::BLOB_TOKEN_NOT_COMPLETED,
+            Self::BlobCommitted(_) => StatusCode::BLOB_TOKEN_COMMITTED,
         };
         let message = match self {
-            Self::Store(_) | Self::Randomness(_) => {
+            Self::Store(_) | Self::Randomness(_) | Self::AnswerHashing(_) => {
                 format!("the server could not complete the request (reference {reference})")
             }
             other => other.to_string(),
@@ -186,7 +233,7 @@ impl PlatformError {
 
     /// Whether the operator should see the cause in the log (a server-side failure).
     pub(crate) fn is_server_fault(&self) -> bool {
-        matches!(self, Self::Store(_) | Self::Randomness(_))
+        matches!(self, Self::Store(_) | Self::Randomness(_) | Self::AnswerHashing(_))
     }
 }
 
@@ -202,6 +249,14 @@ impl From<StoreError> for PlatformError {
             StoreError::DuplicateAlternateId => Self::DuplicateAlternateId,
             StoreError::AlternateIdLimit { limit } => Self::AlternateIdsLimitExceeded(limit),
             StoreError::TooManySubscriptions(limit) => Self::SubscriptionLimitExceeded(limit),
+            StoreError::DuplicateConnectRequest => Self::DuplicateConnectRequest,
+            StoreError::ConnectPackageExists => Self::ConnectPackageExists,
+            StoreError::UnknownIdentityCode | StoreError::ConnectItemUnavailable => {
+                Self::InvalidIdentityCode(error.to_string())
+            }
+            // The Platform checks each URL first (unknown, incomplete, already attached), so
+            // this is a race with another CreateConnectPackage naming the same upload.
+            StoreError::UnknownPackageBlob => Self::InvalidBlobRefUrl(error.to_string()),
             other => Self::Store(other),
         }
     }

@@ -22,3 +22,11 @@ pub const MAX_AUTHORIZED_PEOPLE_PAGE: usize = 100;
 /// Most operations one GetRecordOperations answer holds; the client asks again from the last
 /// sequence number it was given.
 pub const MAX_RECORD_OPERATIONS_PER_CALL: u32 = 500;
+
+/// Largest streamed package blob accepted (BeginPutConnectPackageBlob's `max-blob-size`), in
+/// encrypted bytes: a blob of [`haven_domain::blob::MAX_BLOB_BYTES`] plain bytes, each of its
+/// [`haven_package::BLOB_CHUNK_LEN`] chunks grown by the cipher's padding (at most one
+/// 32-byte block, the larger cipher's).
+pub const MAX_PACKAGE_BLOB_BYTES: u64 = haven_domain::blob::MAX_BLOB_BYTES
+    + haven_domain::blob::MAX_BLOB_BYTES.div_ceil(haven_package::BLOB_CHUNK_LEN as u64)
+        * (haven_package::ENCRYPTED_BLOB_CHUNK_LEN - haven_package::BLOB_CHUNK_LEN) as u64;

@@ -57,6 +57,7 @@ mod screen;
 
 pub(crate) use decision::decide;
 use screen::consent_page;
+pub(crate) use screen::describe_rule;
 
 /// Display flag (`auth.xsd`): the optional rule is checked at first authorization. (0x1,
 /// DisplayFirstTime, changes nothing here: Haven shows every optional rule.)

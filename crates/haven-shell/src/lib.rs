@@ -2,9 +2,11 @@
 //! Accounts (sign-up, sign-in with lockout, sign-out, password change) live in
 //! `accounts.rs`; every page request carries a [`visit::Visit`] (the browser's session and
 //! who is signed in) attached by `visit::attach`, and every form its session's CSRF token.
+//! Patient Connect and DOPU pickups (`/connect`, `/pickup`) live in `connect.rs`.
 
 mod accounts;
 mod bounce;
+mod connect;
 mod consent;
 mod error;
 mod form;
@@ -33,6 +35,7 @@ use haven_store::Store;
 use crate::error::{ShellError, render};
 use crate::visit::Visit;
 
+pub use connect::{ANSWERED_STEP_LIFETIME, CODE_FAILURE_WINDOW, MAX_CODE_FAILURES};
 pub use peers::{PEER_LOOKUP_TIMEOUT, PeerClientError, Peers};
 
 /// Sign-in attempts allowed per minute from one network address, before the per-account
@@ -76,6 +79,8 @@ pub struct ShellState {
     pub settings: ShellSettings,
     /// Rate limiters, made by [`router`].
     limits: Arc<Limits>,
+    /// Patient Connect and DOPU attempts and answered codes (this process's memory).
+    connect: Arc<connect::ConnectMemory>,
     /// How to ask the other instances where an account lives; `None` when the deployment
     /// has no federation key (a single instance), so there is no one to ask.
     peers: Option<Peers>,
@@ -93,7 +98,8 @@ impl ShellState {
         let limits = Arc::new(Limits {
             sign_in: RateLimiter::keyed(Quota::per_minute(settings.sign_ins_per_minute_per_address)),
         });
-        Self { instance_id, topology, store, clock, settings, limits, peers: None }
+        let connect = Arc::new(connect::ConnectMemory::default());
+        Self { instance_id, topology, store, clock, settings, limits, connect, peers: None }
     }
 
     /// The same state, asking the topology's other instances through `peers` where accounts
@@ -133,7 +139,7 @@ pub(crate) struct Chrome {
 }
 
 /// The Shell's routes. Serve them with `into_make_service_with_connect_info::<SocketAddr>()`
-/// so sign-in can be rate-limited per address.
+/// so sign-in and identity-code attempts can be rate-limited per address.
 pub fn router(state: ShellState) -> Router {
     let pages = Router::new()
         .route("/", get(home))
@@ -144,6 +150,7 @@ pub fn router(state: ShellState) -> Router {
         .route("/account/password", get(accounts::password_form).post(accounts::change_password))
         .merge(records::routes())
         .merge(redirect::routes())
+        .merge(connect::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), visit::attach));
     Router::new()

@@ -5,8 +5,9 @@
 //! page that says what is wrong and never redirects. Then signed-out people are sent to
 //! sign in (CREATEACCOUNT: to sign up) and come back to the same address; consent targets go
 //! on in [`crate::consent`] (CREATEAPPLICATION, a SODA device's connection, after the checks
-//! in `create_application.rs`); the others are handled here. The way back to the application
-//! is in `returning.rs`.
+//! in `create_application.rs`); CONNECT and PICKUP go on to the Patient Connect and DOPU pages
+//! of [`crate::connect`], with the code (`packageid`) filled in; the others are handled here.
+//! The way back to the application is in `returning.rs`.
 
 mod create_application;
 mod problem;
@@ -103,6 +104,17 @@ async fn answer(state: &ShellState, visit: &Visit, raw_query: &str) -> Result<Re
             Some(topic) if topic.eq_ignore_ascii_case("ServiceAgreement") => "/help/service-agreement",
             _ => "/help",
         })),
+        Target::Connect | Target::Pickup => {
+            let flow = if request.target == Target::Connect {
+                crate::connect::Flow::Connect
+            } else {
+                crate::connect::Flow::Pickup
+            };
+            let page = flow.entry_path(request.identity_code());
+            // The pages need a signed-in person; sign-in (or a bounce to the person's own
+            // instance) comes back to the page with the code.
+            Ok(see_other(&if visit.person.is_some() { page } else { sign_in_then(&page) }))
+        }
         Target::ManageAccount => Ok(see_other("/account")),
         Target::RecordList => Ok(see_other("/records")),
         Target::ViewItems => {

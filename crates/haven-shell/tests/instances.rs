@@ -7,73 +7,22 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
 use haven_domain::application::{AppCertificate, Application, MethodGroup, Thumbprint};
 use haven_domain::auth_rules::{AuthRule, Permissions, RuleSet, TargetSet};
-use haven_domain::clock::{Clock, ManualClock};
-use haven_domain::federation::FederationKey;
 use haven_domain::ids::ApplicationId;
 use haven_domain::person::EmailAddress;
 use haven_domain::thing_type::WEIGHT;
-use haven_domain::topology::{EXAMPLE_TOML, InstanceId, Topology};
-use haven_platform::{PeerState, peer_routes};
-use haven_shell::{PEER_LOOKUP_TIMEOUT, Peers};
-use haven_store::{ApplicationStore, AuthorizationStore, PersonStore, RecordStore, Store};
-use support::{PASSWORD, Page, START, TestShell, consent_fields, post_consent, unescape};
-use tokio::net::TcpListener;
+use haven_domain::topology::InstanceId;
+use haven_store::{ApplicationStore, AuthorizationStore, PersonStore, RecordStore};
+use support::{
+    Deployment, EU_SHELL, PASSWORD, Page, START, TestShell, US_SHELL, consent_fields, post_consent, unescape,
+};
 
 /// The registered action URL of the test application (nothing listens there).
 const ACTION_URL: &str = "http://127.0.0.1:9/app/action";
-const US_SHELL: &str = "http://127.0.0.1:8110/";
-const EU_SHELL: &str = "http://127.0.0.1:8120/";
-
-/// The US and EU instances of the example topology, with their Platforms' peer routes on
-/// loopback sockets (or, for the EU with `eu_down`, an address where nothing listens).
-struct Deployment {
-    us: TestShell,
-    eu: TestShell,
-}
 
 impl Deployment {
-    async fn start() -> Self {
-        Self::start_with(false).await
-    }
-
-    async fn start_with(eu_down: bool) -> Self {
-        let key = FederationKey::from_hex(&"5a".repeat(32)).unwrap();
-        let us_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let eu_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let us_platform = format!("http://{}/", us_listener.local_addr().unwrap());
-        let eu_platform = format!("http://{}/", eu_listener.local_addr().unwrap());
-        let text = EXAMPLE_TOML
-            .replace("\"http://127.0.0.1:8111\"", &format!("\"{us_platform}\""))
-            .replace("\"http://127.0.0.1:8121/\"", &format!("\"{eu_platform}\""));
-        let topology = Arc::new(Topology::from_toml("topology.toml", &text).unwrap());
-        let clock = Arc::new(ManualClock::new(START));
-        let peers = || Some(Peers::new(key.clone(), PEER_LOOKUP_TIMEOUT).unwrap());
-        let us = TestShell::start_instance("1", topology.clone(), clock.clone(), peers(), |settings| settings).await;
-        let eu = TestShell::start_instance("2", topology.clone(), clock.clone(), peers(), |settings| settings).await;
-        for (id, shell, listener) in [("1", &us, us_listener), ("2", &eu, eu_listener)] {
-            if id == "2" && eu_down {
-                drop(listener);
-                continue;
-            }
-            let store: Arc<dyn Store> = shell.store.clone();
-            let clock: Arc<dyn Clock> = clock.clone();
-            let state = PeerState {
-                instance_id: InstanceId::parse(id).unwrap(),
-                topology: topology.clone(),
-                store,
-                clock,
-                key: key.clone(),
-            };
-            tokio::spawn(async move { axum::serve(listener, peer_routes(state)).await.unwrap() });
-        }
-        Self { us, eu }
-    }
-
     /// Registers the test application in both stores, live in `live_in`.
     async fn register(&self, live_in: &[&str]) -> Application {
         let application = web_application(live_in);

@@ -7,6 +7,7 @@
 //! * [`SubmittedThing`]: a thing as a client submits it to PutThings. Only its key, type, flags,
 //!   `data-xml`, blobs and `updated-end-date` count; `thing-state`, `eff-date`, `created` and
 //!   `updated` are ignored as HealthVault ignores them (protocol notes, section 9).
+//!   [`parse_submitted_things`] reads a DOPU package's sequence of them.
 //! * [`thing_to_xml`]: a stored [`Thing`](haven_domain::thing::Thing) written for a GetThings
 //!   answer, with the parts the request's format asked for ([`ThingSections`]) and names looked
 //!   up through [`ThingNames`].
@@ -36,7 +37,7 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 pub use blob::{BlobData, BlobPayloadEntry, DEFAULT_HASH_BLOCK_SIZE};
 pub use names::{ThingNameTable, ThingNames};
 pub use read::{WireAudit, WireThing, parse_wire_thing};
-pub use submitted::{BlobReference, InlineBlob, SubmittedThing, parse_submitted_thing};
+pub use submitted::{BlobReference, InlineBlob, SubmittedThing, parse_submitted_thing, parse_submitted_things};
 pub use write::{EffectivePermissions, ThingOutput, thing_to_xml};
 
 pub(crate) use write::write_thing;

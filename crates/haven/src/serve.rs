@@ -164,11 +164,13 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
 }
 
 /// How often an instance deletes ended application sessions and browser sessions (visitors'
-/// sessions last two hours, so a bot's visits do not pile up).
+/// sessions last two hours, so a bot's visits do not pile up), and expired connect requests
+/// and packages (Patient Connect and DOPU).
 pub const SESSION_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-/// Deletes ended sessions every [`SESSION_SWEEP_INTERVAL`] until shutdown. Several processes
-/// over one database may sweep at once; the deletes are idempotent.
+/// Deletes ended sessions, and connect requests and packages whose time is over, every
+/// [`SESSION_SWEEP_INTERVAL`] until shutdown. Several processes over one database may sweep
+/// at once; the deletes are idempotent.
 async fn sweep_expired_sessions(
     instance_id: haven_domain::topology::InstanceId,
     store: Arc<dyn Store>,
@@ -188,6 +190,14 @@ async fn sweep_expired_sessions(
             }
             (Err(error), _) | (_, Err(error)) => {
                 tracing::warn!(instance = %instance_id, %error, "deleting ended sessions failed; trying again later");
+            }
+        }
+        match store.delete_expired_connect_items(now).await {
+            Ok(connect_items) => {
+                tracing::debug!(instance = %instance_id, connect_items, "expired connect requests and packages deleted");
+            }
+            Err(error) => {
+                tracing::warn!(instance = %instance_id, %error, "deleting expired connect requests and packages failed; trying again later");
             }
         }
     }

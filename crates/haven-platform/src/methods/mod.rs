@@ -3,6 +3,7 @@
 pub(crate) mod add_application;
 pub(crate) mod associate_alternate_id;
 pub(crate) mod begin_put_blob;
+pub(crate) mod connect;
 pub(crate) mod create_authenticated_session_token;
 pub(crate) mod disassociate_alternate_id;
 pub(crate) mod eventing;
@@ -19,6 +20,7 @@ pub(crate) mod get_thing_type;
 pub(crate) mod get_things;
 pub(crate) mod get_updated_records_for_application;
 pub(crate) mod new_application_creation_info;
+pub(crate) mod package;
 pub(crate) mod put_things;
 pub(crate) mod query_permissions;
 pub(crate) mod remove_things;

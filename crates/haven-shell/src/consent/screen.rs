@@ -122,7 +122,7 @@ pub(super) fn consent_page(
 }
 
 /// What a rule lets the application do, one line per target set, in plain words.
-fn describe_rule(rule: &AuthRule) -> Vec<String> {
+pub(crate) fn describe_rule(rule: &AuthRule) -> Vec<String> {
     let verbs = permission_words(rule.permissions);
     let mut lines: Vec<String> =
         rule.target_sets.iter().map(|set| format!("{verbs}: {}", describe_targets(set))).collect();

@@ -35,11 +35,15 @@ pub(crate) enum Target {
     RecordList,
     /// The things of a record.
     ViewItems,
+    /// Redeem a Patient Connect request's identity code (`packageid`).
+    Connect,
+    /// Pick up a DOPU package with its identity code (`packageid`).
+    Pickup,
 }
 
 impl Target {
     /// Every target this Shell knows.
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 13] = [
         Self::Auth,
         Self::AppAuth,
         Self::CreateAccount,
@@ -51,6 +55,8 @@ impl Target {
         Self::ManageAccount,
         Self::RecordList,
         Self::ViewItems,
+        Self::Connect,
+        Self::Pickup,
     ];
 
     /// The name as HealthVault documents it (upper case).
@@ -67,6 +73,8 @@ impl Target {
             Self::ManageAccount => "MANAGEACCOUNT",
             Self::RecordList => "RECORDLIST",
             Self::ViewItems => "VIEWITEMS",
+            Self::Connect => "CONNECT",
+            Self::Pickup => "PICKUP",
         }
     }
 
@@ -215,6 +223,11 @@ impl ShellRequest {
         self.params.is_true("ismra")
     }
 
+    /// The identity code a CONNECT or PICKUP link carries (`packageid`), as sent.
+    pub(crate) fn identity_code(&self) -> Option<&str> {
+        self.params.get("packageid").map(str::trim).filter(|code| !code.is_empty())
+    }
+
     /// The record the application asks about (`extrecordid`): `Ok(None)` when absent,
     /// `Err` with the text when it is not a record id.
     pub(crate) fn external_record_id(&self) -> Result<Option<RecordId>, String> {
@@ -268,6 +281,16 @@ mod tests {
         assert!(matches!(bad.application_id(), Err(RedirectProblem::BadParameter("appid", _))));
         let soda = ShellRequest::parse("target=CREATEAPPLICATION&targetqs=%3Fappid%3Dabc").unwrap();
         assert_eq!(soda.params.get("appid"), Some("abc"));
+    }
+
+    #[test]
+    fn connect_and_pickup_links_carry_the_code() {
+        let request = ShellRequest::parse("target=connect&targetqs=packageid%3DJKYZ-QNMN-VHRX-ZGNR-GZNH").unwrap();
+        assert_eq!(request.target, Target::Connect);
+        assert_eq!(request.identity_code(), Some("JKYZ-QNMN-VHRX-ZGNR-GZNH"));
+        let request = ShellRequest::parse("target=PICKUP").unwrap();
+        assert_eq!(request.target, Target::Pickup);
+        assert_eq!(request.identity_code(), None);
     }
 
     #[test]

@@ -277,3 +277,62 @@ pub async fn post_consent(browser: &mut Browser, fields: &[(String, String)]) ->
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
     browser.post("/consent", &borrowed).await
 }
+
+// ---------------------------------------------------------------------------- two instances
+
+use haven_domain::federation::FederationKey;
+use haven_platform::{PeerState, peer_routes};
+use haven_shell::{PEER_LOOKUP_TIMEOUT, Peers};
+use tokio::net::TcpListener;
+
+/// The US Shell of the example topology.
+pub const US_SHELL: &str = "http://127.0.0.1:8110/";
+/// The EU Shell of the example topology.
+pub const EU_SHELL: &str = "http://127.0.0.1:8120/";
+
+/// The US and EU instances of the example topology, sharing one clock, with their Platforms'
+/// peer routes on loopback sockets (or, for the EU with `eu_down`, an address where nothing
+/// listens).
+pub struct Deployment {
+    pub us: TestShell,
+    pub eu: TestShell,
+}
+
+impl Deployment {
+    pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    pub async fn start_with(eu_down: bool) -> Self {
+        let key = FederationKey::from_hex(&"5a".repeat(32)).unwrap();
+        let us_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let eu_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let us_platform = format!("http://{}/", us_listener.local_addr().unwrap());
+        let eu_platform = format!("http://{}/", eu_listener.local_addr().unwrap());
+        let text = EXAMPLE_TOML
+            .replace("\"http://127.0.0.1:8111\"", &format!("\"{us_platform}\""))
+            .replace("\"http://127.0.0.1:8121/\"", &format!("\"{eu_platform}\""));
+        let topology = Arc::new(Topology::from_toml("topology.toml", &text).unwrap());
+        let clock = Arc::new(ManualClock::new(START));
+        let peers = || Some(Peers::new(key.clone(), PEER_LOOKUP_TIMEOUT).unwrap());
+        let us = TestShell::start_instance("1", topology.clone(), clock.clone(), peers(), |settings| settings).await;
+        let eu = TestShell::start_instance("2", topology.clone(), clock.clone(), peers(), |settings| settings).await;
+        for (id, shell, listener) in [("1", &us, us_listener), ("2", &eu, eu_listener)] {
+            if id == "2" && eu_down {
+                drop(listener);
+                continue;
+            }
+            let store: Arc<dyn Store> = shell.store.clone();
+            let clock: Arc<dyn Clock> = clock.clone();
+            let state = PeerState {
+                instance_id: InstanceId::parse(id).unwrap(),
+                topology: topology.clone(),
+                store,
+                clock,
+                key: key.clone(),
+            };
+            tokio::spawn(async move { axum::serve(listener, peer_routes(state)).await.unwrap() });
+        }
+        Self { us, eu }
+    }
+}

@@ -77,6 +77,49 @@ pub fn parse_submitted_thing(xml: &str) -> Result<SubmittedThing, WireError> {
     SubmittedThing::parse(xml, root)
 }
 
+/// Reads a sequence of `<thing>` elements side by side, with no element around them: the
+/// plaintext of a DOPU package ("a sequence of thing elements", drop-off-pick-up.md). An XML
+/// declaration, whitespace and comments may come between them; any other element or text is
+/// refused, and there must be at least one thing. Each thing is read as PutThings reads one.
+pub fn parse_submitted_things(xml: &str) -> Result<Vec<SubmittedThing>, WireError> {
+    let mut body = xml.trim_start_matches('\u{feff}').trim_start();
+    // A declaration may only open a document; it cannot stay inside the wrapper below.
+    if body.starts_with("<?xml") {
+        let end = body.find("?>").ok_or(WireError::InvalidValue {
+            element: "package",
+            expected: "a sequence of <thing> elements",
+            text: excerpt(body),
+        })?;
+        body = &body[end + 2..];
+    }
+    // The wrapper gives the sequence the single root a document needs; the things keep their
+    // exact text, since each is read from this one source.
+    let wrapped = format!("<things>{body}</things>");
+    let document = parse_document(&wrapped)?;
+    let mut things = Vec::new();
+    for node in document.root_element().children() {
+        if is_named(node, "thing") {
+            things.push(SubmittedThing::parse(&wrapped, node)?);
+        } else if node.is_element() {
+            return Err(WireError::InvalidValue {
+                element: "package",
+                expected: "only <thing> elements",
+                text: excerpt(&describe_element(node)),
+            });
+        } else if node.is_text() && !node.text().unwrap_or_default().trim().is_empty() {
+            return Err(WireError::InvalidValue {
+                element: "package",
+                expected: "only <thing> elements",
+                text: excerpt(node.text().unwrap_or_default().trim()),
+            });
+        }
+    }
+    if things.is_empty() {
+        return Err(WireError::MissingElement { parent: "package", element: "thing" });
+    }
+    Ok(things)
+}
+
 impl SubmittedThing {
     /// Reads `thing`, an element of the document parsed from `source`.
     ///

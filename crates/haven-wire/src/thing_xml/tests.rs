@@ -278,3 +278,48 @@ fn reads_the_sdk_thing_samples() {
     assert_eq!(app_specific.draft.type_id, APP_SPECIFIC);
     assert!(app_specific.draft.data_xml.starts_with("<app-specific>"));
 }
+
+/// Two weights of a DOPU package, the second with an inline blob, as the documentation's
+/// example writes them (with an XML declaration and whitespace around them).
+const PACKAGE_THINGS: &str = concat!(
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n",
+    "<thing>\n  <type-id>3d34d87e-7fc1-4153-800f-f56592cb0d17</type-id>\n  <data-xml>\n",
+    "<weight><when><date><y>2006</y><m>12</m><d>22</d></date></when><value><kg>125</kg>",
+    "<display units=\"lb\" units-code=\"lb\">275.5625</display></value></weight>\n  </data-xml>\n</thing>\n",
+    "<!-- the second -->",
+    "<thing><type-id>3d34d87e-7fc1-4153-800f-f56592cb0d17</type-id><data-xml>",
+    "<weight><when><date><y>2006</y><m>12</m><d>23</d></date></when><value><kg>114</kg></value></weight>",
+    "</data-xml><blob-payload><blob><blob-info><name>scan</name><content-type>text/plain</content-type></blob-info>",
+    "<content-length>5</content-length><base64data>aGVsbG8=</base64data></blob></blob-payload></thing>\n",
+);
+
+#[test]
+fn a_sequence_of_things_is_read_as_a_package_holds_them() {
+    let things = parse_submitted_things(PACKAGE_THINGS).unwrap();
+    assert_eq!(things.len(), 2);
+    assert!(things.iter().all(|thing| thing.draft.type_id == WEIGHT && thing.key.is_none()));
+    assert!(things[0].draft.data_xml.starts_with("<weight>") && things[0].draft.data_xml.contains("<kg>125</kg>"));
+    assert_eq!(things[1].inline_blobs.len(), 1);
+    assert_eq!(things[1].inline_blobs[0].name, "scan");
+    assert_eq!(things[1].inline_blobs[0].bytes, b"hello");
+    // Each thing reads as it would on its own.
+    let alone = parse(&PACKAGE_THINGS[PACKAGE_THINGS.find("<thing>").unwrap()..PACKAGE_THINGS.find("<!--").unwrap()]);
+    assert_eq!(alone.unwrap(), things[0]);
+}
+
+#[test]
+fn a_package_must_hold_things_and_nothing_else() {
+    for bad in [
+        "",
+        "  <!-- nothing -->  ",
+        "<weight/>",
+        "text<thing/>",
+        "<thing><type-id>3d34d87e-7fc1-4153-800f-f56592cb0d17</type-id></thing>",
+        "<thing><type-id>3d34d87e-7fc1-4153-800f-f56592cb0d17</type-id><data-xml><weight/></data-xml></thing><other/>",
+        "</things><things>",
+        "<!DOCTYPE x [<!ENTITY a 'b'>]><thing/>",
+        "<?xml version=\"1.0\"",
+    ] {
+        assert!(parse_submitted_things(bad).is_err(), "{bad:?}");
+    }
+}
