@@ -53,6 +53,42 @@ pub enum SdkError {
         /// Why it could not be read.
         error: url::ParseError,
     },
+    /// A DOPU package could not be sealed: its parameters are unusable or the answer is empty.
+    #[error("the package cannot be sealed: {0}")]
+    Package(#[from] haven_package::PackageError),
+    /// The operating system's random source failed (making a package's salt).
+    #[error("the operating system's random source failed: {0}")]
+    Randomness(String),
+    /// The content of a blob to upload could not be read.
+    #[error("reading the blob to upload: {0}")]
+    BlobSource(#[source] std::io::Error),
+    /// The blob streaming endpoint refused a chunk (the upload URL expired, a chunk out of
+    /// place...), with the Platform's one-line explanation.
+    #[error("the Platform refused a blob chunk with HTTP {status}: {message}")]
+    BlobUpload {
+        /// The HTTP status.
+        status: u16,
+        /// The body of the refusal.
+        message: String,
+    },
+    /// BeginPutConnectPackageBlob announced chunk sizes that package keys cannot produce.
+    #[error(
+        "the Platform announces package blob chunks of {pre_encryption} bytes, {post_encryption} once encrypted: {reason}"
+    )]
+    UnsupportedBlobChunks {
+        /// `blob-pre-encryption-chunk-size`.
+        pre_encryption: u32,
+        /// `blob-post-encryption-chunk-size`.
+        post_encryption: u32,
+        /// What does not fit.
+        reason: &'static str,
+    },
+    /// The blob is longer, once encrypted, than the Platform accepts.
+    #[error("the blob is longer, once encrypted, than the {max} bytes the Platform accepts")]
+    BlobTooLarge {
+        /// `max-blob-size`.
+        max: u64,
+    },
 }
 
 impl SdkError {

@@ -6,7 +6,9 @@
 //! the session when it expires, and offers typed calls for the common methods, among them
 //! the Eventing group's subscription calls (`subscribe_to_event` and its kin) and the
 //! ConnectPackage group's Patient Connect and DOPU calls (`create_connect_request`,
-//! `create_connect_package` and their kin). For a deployment of several instances,
+//! `create_connect_package` and their kin), with the encryption of DOPU packages and their
+//! streamed blobs on the application's side ([`PackageEncryption`],
+//! `put_connect_package_blob`). For a deployment of several instances,
 //! [`InstanceDirectory`] gives the connection to the instance a person's record lives in, and
 //! [`ConnectionStore`] keeps which instance that is beside the person and record ids.
 //!
@@ -33,6 +35,9 @@ mod instances;
 mod shell;
 mod soda;
 
+pub use connect::{
+    PACKAGE_SALT_BYTES, PackageEncryption, SealedConnectPackage, StreamedPackageBlob, package_things_xml,
+};
 pub use connection::{CallAs, Connection};
 pub use connection_store::{ConnectionStore, ConnectionStoreError, StoredConnection};
 pub use credentials::ApplicationCredentials;

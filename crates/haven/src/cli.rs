@@ -11,7 +11,7 @@ use haven_domain::topology::{InstanceId, Topology};
 use listenfd::ListenFd;
 use url::Url;
 
-use crate::{admin, config, dev, serve, up};
+use crate::{admin, clinic, config, dev, serve, up};
 
 /// Haven: a self-hostable personal health record platform, wire-compatible with
 /// Microsoft HealthVault.
@@ -65,6 +65,10 @@ pub enum Command {
     /// Development-only tools (refused unless the instance's configuration allows them).
     #[command(subcommand)]
     Dev(DevCommand),
+    /// Clinic tooling over an application's Platform API: Patient Connect requests and
+    /// drop-off/pick-up packages, in the instance of the patient's country.
+    #[command(subcommand)]
+    Clinic(clinic::ClinicCommand),
 }
 
 /// Development-only commands.
@@ -263,6 +267,7 @@ async fn run(command: Command, sockets: &mut ListenFd) -> anyhow::Result<()> {
             print!("{}", grant.to_lines());
             Ok(())
         }
+        Command::Clinic(command) => clinic::run(command).await,
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod browser;
 mod cli;
+mod clinic_cli;
 mod eventing;
 mod federation;
 mod global;
