@@ -20,11 +20,11 @@ use haven_wire::thing_xml::parse_submitted_thing;
 
 use crate::support::{haven, run, text};
 
-const ANSWER: &str = "Rex The Dog";
+pub(crate) const ANSWER: &str = "Rex The Dog";
 
 /// Runs `haven clinic ARGUMENTS` as `application`, with the US Platform as its default
 /// instance, the answer in the environment.
-fn clinic(application: &Clinic, arguments: &[&str]) -> Output {
+pub(crate) fn clinic(application: &Clinic, arguments: &[&str]) -> Output {
     std::process::Command::new(haven())
         .arg("clinic")
         .args(arguments)
@@ -39,7 +39,7 @@ fn clinic(application: &Clinic, arguments: &[&str]) -> Output {
 }
 
 /// The `name=` line of a successful command's output.
-fn field(output: &Output, name: &str) -> String {
+pub(crate) fn field(output: &Output, name: &str) -> String {
     let (stdout, stderr) = text(output);
     assert!(output.status.success(), "the command failed: {stderr}");
     let prefix = format!("{name}=");
@@ -57,13 +57,48 @@ fn refusal(output: &Output) -> String {
     stderr
 }
 
-struct Clinic {
-    id: ApplicationId,
-    keys: std::path::PathBuf,
-    platform: String,
+/// The clinic's application: its id, the folder of its key and certificate, and the
+/// Platform it names as its default instance.
+pub(crate) struct Clinic {
+    pub(crate) id: ApplicationId,
+    pub(crate) keys: std::path::PathBuf,
+    pub(crate) platform: String,
 }
 
-async fn store_of(instance: &RunningInstance) -> SqlStore {
+impl Clinic {
+    /// Registers "Clinic" in `instances` with the ConnectPackage method group and an offline
+    /// rule reading and creating weights and files; `default` is the Platform it calls first.
+    pub(crate) fn register(deployment: &Deployment, instances: &[&RunningInstance], default: &RunningInstance) -> Self {
+        let application = Clinic {
+            id: ApplicationId::from_uuid(uuid::Uuid::new_v4()),
+            keys: deployment.directory().join("clinic-app"),
+            platform: default.platform_url.clone(),
+        };
+        certificate::write_files(&certificate::generate(application.id).unwrap(), &application.keys).unwrap();
+        let id = application.id.to_string();
+        let certificate = application.keys.join("certificate.pem");
+        let mut arguments = vec!["app", "register", "--id", &id, "--name", "Clinic"];
+        arguments.extend(["--certificate", certificate.to_str().unwrap()]);
+        arguments.extend(["--offline-rule", "results:read,create:Weight,File"]);
+        arguments.extend(["--method-group", "basic", "--method-group", "connect-package"]);
+        arguments.extend(instances.iter().flat_map(|instance| ["--config", instance.config_path.to_str().unwrap()]));
+        let registered = run(&arguments);
+        assert!(registered.status.success(), "{}", text(&registered).1);
+        application
+    }
+
+    /// Its credentials, for calls the test makes as the clinic.
+    pub(crate) fn credentials(&self) -> haven_sdk::ApplicationCredentials {
+        haven_sdk::ApplicationCredentials::from_pem_file(
+            self.id,
+            self.keys.join("private-key.pem"),
+            self.keys.join("certificate.pem"),
+        )
+        .unwrap()
+    }
+}
+
+pub(crate) async fn store_of(instance: &RunningInstance) -> SqlStore {
     SqlStore::open(&load(&instance.config_path).unwrap().database).await.unwrap()
 }
 
@@ -77,7 +112,7 @@ async fn holds(instance: &RunningInstance, code: &str) -> (bool, bool) {
     (request, package)
 }
 
-fn weight_thing(kg: &str) -> String {
+pub(crate) fn weight_thing(kg: &str) -> String {
     format!(
         "<thing><type-id>{WEIGHT}</type-id><data-xml><weight><when><date><y>2026</y><m>11</m><d>22</d></date></when>\
          <value><kg>{kg}</kg></value></weight></data-xml></thing>"
@@ -91,33 +126,7 @@ async fn the_clinic_tool_works_in_the_instance_of_the_patients_country() {
     let directory = deployment.directory();
 
     // The clinic's application, in both instances, with the ConnectPackage group.
-    let application = Clinic {
-        id: ApplicationId::from_uuid(uuid::Uuid::new_v4()),
-        keys: directory.join("clinic-app"),
-        platform: us.platform_url.clone(),
-    };
-    certificate::write_files(&certificate::generate(application.id).unwrap(), &application.keys).unwrap();
-    let registered = run(&[
-        "app",
-        "register",
-        "--config",
-        us.config_path.to_str().unwrap(),
-        "--config",
-        eu.config_path.to_str().unwrap(),
-        "--id",
-        &application.id.to_string(),
-        "--name",
-        "Clinic",
-        "--certificate",
-        application.keys.join("certificate.pem").to_str().unwrap(),
-        "--offline-rule",
-        "results:read,create:Weight,File",
-        "--method-group",
-        "basic",
-        "--method-group",
-        "connect-package",
-    ]);
-    assert!(registered.status.success(), "{}", text(&registered).1);
+    let application = Clinic::register(&deployment, &[us, eu], us);
 
     // A connect request for a patient in the Netherlands: made through the US Platform, held
     // by the EU, redeemed at the EU Shell.

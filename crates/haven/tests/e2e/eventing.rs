@@ -6,7 +6,7 @@
 //! from the HealthVault documentation with Python's standard library.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ use haven_wire::methods::subscription::{
 };
 use haven_wire::notification::parse_notifications;
 
-use crate::support::{haven, run, text};
+use crate::support::{haven, python_verifiers, run, text};
 
 /// One POST the receiver got.
 #[derive(Debug, Clone)]
@@ -133,28 +133,6 @@ async fn subscribe(connection: &Connection, url: String, key: &[u8], format: Del
     SubscriptionId::from_uuid(uuid::Uuid::parse_str(&id).unwrap())
 }
 
-/// Python 3 with the `standardwebhooks` package `scripts/python-verifiers` installs, or
-/// `None` (with the reason printed) outside CI; under CI their absence fails the test.
-fn python_verifiers() -> Option<PathBuf> {
-    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/python-verifiers");
-    let usable = std::process::Command::new("python3")
-        .arg("-c")
-        .arg("import standardwebhooks.webhooks")
-        .env("PYTHONPATH", &directory)
-        .output()
-        .is_ok_and(|output| output.status.success());
-    match usable {
-        true => Some(directory),
-        false if std::env::var_os("CI").is_some() => {
-            panic!("python3 with standardwebhooks is needed under CI (bash scripts/python-verifiers)")
-        }
-        false => {
-            eprintln!("skipped the Python verifiers: run bash scripts/python-verifiers");
-            None
-        }
-    }
-}
-
 /// Runs `script` with python3 and `variables`; returns whether it succeeded, and its output.
 fn python(directory: &Path, script: &str, variables: &[(&str, &str)]) -> (bool, String) {
     let mut command = std::process::Command::new("python3");
@@ -193,7 +171,7 @@ print(json.dumps(payload))
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_weight_change_is_notified_once_signed_and_only_where_the_application_reads_offline() {
-    let verifiers = python_verifiers();
+    let verifiers = python_verifiers("standardwebhooks.webhooks");
     let us = InstanceSpec { test_grants: true, eventing_loopback_http: true, ..InstanceSpec::us() };
     let deployment = Deployment::start(haven(), &[us]).await.unwrap();
     let instance = deployment.instance("1");

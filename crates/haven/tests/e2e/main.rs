@@ -5,6 +5,7 @@
 mod browser;
 mod cli;
 mod clinic_cli;
+mod connect;
 mod eventing;
 mod federation;
 mod global;

@@ -1,6 +1,6 @@
 //! Shared helpers for the end-to-end tests.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use haven_wire::methods::get_service_definition::{GetServiceDefinitionRequest, ServiceDefinition};
@@ -48,4 +48,27 @@ pub async fn service_definition(wildcat_url: &str, version: u32) -> ServiceDefin
     let expected_schema = if version == 1 { "GetServiceDefinition" } else { "GetServiceDefinition2" };
     assert_eq!(info.schema(), Some(expected_schema));
     ServiceDefinition::parse_info_xml(info.inner_xml).unwrap().expect("a non-empty definition")
+}
+
+/// The Python 3 packages `scripts/python-verifiers` installs (standardwebhooks, py3rijndael),
+/// if python3 can `import` the module named: their directory, for PYTHONPATH. Outside CI, `None`
+/// with the reason printed; under CI their absence fails the test.
+pub fn python_verifiers(import: &str) -> Option<PathBuf> {
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/python-verifiers");
+    let usable = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(format!("import {import}"))
+        .env("PYTHONPATH", &directory)
+        .output()
+        .is_ok_and(|output| output.status.success());
+    match usable {
+        true => Some(directory),
+        false if std::env::var_os("CI").is_some() => {
+            panic!("python3 with {import} is needed under CI (bash scripts/python-verifiers)")
+        }
+        false => {
+            eprintln!("skipped: python3 cannot import {import}; run bash scripts/python-verifiers");
+            None
+        }
+    }
 }
