@@ -43,3 +43,32 @@ pub struct StoredBlob {
     /// Until when the upload URL may be used (uploads in progress only).
     pub upload_expires_at: Option<OffsetDateTime>,
 }
+
+/// The `SHA256Block` hash: SHA-256 over the concatenated SHA-256 hashes of each
+/// [`BLOB_CHUNK_BYTES`] block of `content` (an empty blob has no block: the hash of nothing).
+pub fn sha256_block(content: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut outer = Sha256::new();
+    for block in content.chunks(BLOB_CHUNK_BYTES as usize) {
+        outer.update(Sha256::digest(block));
+    }
+    outer.finalize().to_vec()
+}
+
+#[cfg(test)]
+mod sha256_block_tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn sha256_block_hashes_the_block_hashes() {
+        let small = b"hello";
+        assert_eq!(sha256_block(small), Sha256::digest(Sha256::digest(small)).to_vec());
+        let large = vec![7_u8; BLOB_CHUNK_BYTES as usize + 10];
+        let mut outer = Sha256::new();
+        outer.update(Sha256::digest(&large[..BLOB_CHUNK_BYTES as usize]));
+        outer.update(Sha256::digest(&large[BLOB_CHUNK_BYTES as usize..]));
+        assert_eq!(sha256_block(&large), outer.finalize().to_vec());
+        assert_eq!(sha256_block(b""), Sha256::digest(b"").to_vec());
+    }
+}

@@ -191,6 +191,24 @@ pub struct BlobRef {
     pub blob_id: BlobId,
 }
 
+impl BlobRef {
+    /// A complete blob stored under `blob_id`, with its [`crate::blob::sha256_block`] `hash`.
+    pub fn with_sha256_block(name: &str, content_type: &str, length: u64, hash: &[u8], blob_id: BlobId) -> Self {
+        use base64::Engine;
+        Self {
+            name: name.to_owned(),
+            content_type: content_type.to_owned(),
+            content_length: length,
+            hash: Some(BlobHash {
+                algorithm: crate::blob::BLOB_HASH_ALGORITHM.to_owned(),
+                block_size: crate::blob::BLOB_CHUNK_BYTES,
+                value: base64::engine::general_purpose::STANDARD.encode(hash),
+            }),
+            blob_id,
+        }
+    }
+}
+
 /// One version of a thing.
 ///
 /// Invariants: `data_xml` is valid for `type_id` (it was checked by [`Thing::create`] or

@@ -11,12 +11,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use haven_domain::blob::{BLOB_CHUNK_BYTES, BLOB_READ_TOKEN_LIFETIME, MAX_BLOB_BYTES, StoredBlob};
+use haven_domain::blob::{BLOB_READ_TOKEN_LIFETIME, MAX_BLOB_BYTES, StoredBlob, sha256_block};
 use haven_domain::ids::BlobId;
 use haven_domain::session::TokenHash;
 use haven_store::{PackageBlobUpload, Store, StoreError};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::AppState;
@@ -33,16 +32,6 @@ const COMPLETE_HEADER: &str = "x-hv-blob-complete";
 /// The streaming routes.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(&format!("/{STREAMING_PATH}"), post(upload).get(download))
-}
-
-/// The `SHA256Block` hash: SHA-256 over the concatenated SHA-256 hashes of each
-/// [`BLOB_CHUNK_BYTES`] block of `content` (an empty blob has no block: the hash of nothing).
-pub(crate) fn sha256_block(content: &[u8]) -> Vec<u8> {
-    let mut outer = Sha256::new();
-    for block in content.chunks(BLOB_CHUNK_BYTES as usize) {
-        outer.update(Sha256::digest(block));
-    }
-    outer.finalize().to_vec()
 }
 
 /// The URL that names a blob by `token`, below this instance's Platform.
@@ -260,23 +249,5 @@ async fn download(State(state): State<AppState>, Query(query): Query<TokenQuery>
         )
             .into_response(),
         Err(error) => server_fault(&error),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sha256_block_hashes_the_block_hashes() {
-        let small = b"hello";
-        let expected_small = Sha256::digest(Sha256::digest(small)).to_vec();
-        assert_eq!(sha256_block(small), expected_small);
-        let large = vec![7_u8; BLOB_CHUNK_BYTES as usize + 10];
-        let mut outer = Sha256::new();
-        outer.update(Sha256::digest(&large[..BLOB_CHUNK_BYTES as usize]));
-        outer.update(Sha256::digest(&large[BLOB_CHUNK_BYTES as usize..]));
-        assert_eq!(sha256_block(&large), outer.finalize().to_vec());
-        assert_eq!(sha256_block(b""), Sha256::digest(b"").to_vec());
     }
 }

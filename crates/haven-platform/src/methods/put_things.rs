@@ -4,7 +4,7 @@
 //! ReadOnly flag. The keys come back in request order.
 
 use haven_domain::auth_rules::Permissions;
-use haven_domain::blob::{BLOB_CHUNK_BYTES, BLOB_HASH_ALGORITHM, MAX_BLOB_BYTES};
+use haven_domain::blob::{BLOB_HASH_ALGORITHM, MAX_BLOB_BYTES};
 use haven_domain::ids::BlobId;
 use haven_domain::ids::{ThingId, VersionStamp};
 use haven_domain::thing::{AuditAction, BlobHash, BlobRef, Thing, ThingFlags, ThingKey};
@@ -16,10 +16,11 @@ use haven_wire::{Request, Response};
 
 use crate::AppState;
 use crate::auth::AuthenticatedCall;
-use crate::blobs::{sha256_block, token_of_url};
+use crate::blobs::token_of_url;
 use crate::error::PlatformError;
 use crate::limits::MAX_THINGS_PER_WRITE;
 use crate::record_access::RecordAccess;
+use haven_domain::blob::sha256_block;
 
 pub(crate) async fn handle(
     state: &AppState,
@@ -120,7 +121,13 @@ async fn resolve_blobs(
             created_at: access.now,
         };
         store.create_complete_blob(&blob, &inline.bytes, &hash).await?;
-        blobs.push(blob_ref(&inline.name, &inline.content_type, inline.bytes.len() as u64, &hash, blob.id));
+        blobs.push(BlobRef::with_sha256_block(
+            &inline.name,
+            &inline.content_type,
+            inline.bytes.len() as u64,
+            &hash,
+            blob.id,
+        ));
     }
     for reference in &submitted.blob_references {
         if blobs.iter().any(|blob| blob.name == reference.name) {
@@ -151,7 +158,13 @@ async fn resolve_blobs(
             }
         };
         check_hash(&reference.name, reference.hash.as_ref(), &hash)?;
-        blobs.push(blob_ref(&reference.name, &reference.content_type, stored.length, &hash, stored.id));
+        blobs.push(BlobRef::with_sha256_block(
+            &reference.name,
+            &reference.content_type,
+            stored.length,
+            &hash,
+            stored.id,
+        ));
     }
     Ok(blobs)
 }
@@ -165,19 +178,5 @@ fn check_hash(name: &str, sent: Option<&BlobHash>, computed: &[u8]) -> Result<()
             Err(PlatformError::InvalidThing(format!("blob {name:?}: the hash sent does not match the content")))
         }
         _ => Ok(()),
-    }
-}
-
-fn blob_ref(name: &str, content_type: &str, length: u64, hash: &[u8], blob_id: BlobId) -> BlobRef {
-    BlobRef {
-        name: name.to_owned(),
-        content_type: content_type.to_owned(),
-        content_length: length,
-        hash: Some(BlobHash {
-            algorithm: BLOB_HASH_ALGORITHM.to_owned(),
-            block_size: BLOB_CHUNK_BYTES,
-            value: encode_base64(hash),
-        }),
-        blob_id,
     }
 }

@@ -11,17 +11,16 @@
 //! HealthVault never said whether it covers the encrypted or the plain bytes (ours is computed
 //! from the plain bytes); a blob with neither data nor URL adds nothing.
 
-use haven_domain::blob::{BLOB_CHUNK_BYTES, BLOB_HASH_ALGORITHM, MAX_BLOB_BYTES};
+use haven_domain::blob::{BLOB_HASH_ALGORITHM, MAX_BLOB_BYTES, sha256_block};
 use haven_domain::connect::ConnectPackage;
 use haven_domain::ids::{BlobId, PersonId, RecordId, ThingId, VersionStamp};
 use haven_domain::session::TokenHash;
-use haven_domain::thing::{AccessAvenue, Audit, AuditAction, BlobHash, BlobRef, Thing, ThingFlags, ThingKey};
+use haven_domain::thing::{AccessAvenue, Audit, AuditAction, BlobRef, Thing, ThingFlags, ThingKey};
 use haven_domain::thing_type;
 use haven_package::PackageKey;
 use haven_store::{NewBlob, PackagePickup, ThingChange};
 use haven_wire::base64_text::encode_base64;
 use haven_wire::thing_xml::{SubmittedThing, parse_submitted_things};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::ShellState;
@@ -144,7 +143,13 @@ pub(crate) async fn build_pickup(
         for inline in thing.inline_blobs {
             let blob = new_blob();
             let hash = sha256_block(&inline.bytes);
-            refs.push(blob_ref(&inline.name, &inline.content_type, inline.bytes.len() as u64, &hash, blob.id));
+            refs.push(BlobRef::with_sha256_block(
+                &inline.name,
+                &inline.content_type,
+                inline.bytes.len() as u64,
+                &hash,
+                blob.id,
+            ));
             blobs.push((blob, inline.bytes, hash));
         }
         for reference in thing.blob_references {
@@ -170,7 +175,13 @@ pub(crate) async fn build_pickup(
             }
             let blob = new_blob();
             let hash = sha256_block(&decrypted);
-            refs.push(blob_ref(&reference.name, &reference.content_type, decrypted.len() as u64, &hash, blob.id));
+            refs.push(BlobRef::with_sha256_block(
+                &reference.name,
+                &reference.content_type,
+                decrypted.len() as u64,
+                &hash,
+                blob.id,
+            ));
             blobs.push((blob, decrypted, hash));
         }
         let mut draft = thing.draft;
@@ -193,30 +204,6 @@ pub(crate) async fn build_pickup(
 fn token_of_url(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url.trim()).ok()?;
     parsed.query_pairs().find(|(name, _)| name == "blob-ref-token").map(|(_, value)| value.into_owned())
-}
-
-/// HealthVault's `SHA256Block` hash: SHA-256 over the concatenated SHA-256 hashes of
-/// [`BLOB_CHUNK_BYTES`] blocks (the Platform computes the same in `blobs.rs`).
-fn sha256_block(content: &[u8]) -> Vec<u8> {
-    let mut outer = Sha256::new();
-    for block in content.chunks(BLOB_CHUNK_BYTES as usize) {
-        outer.update(Sha256::digest(block));
-    }
-    outer.finalize().to_vec()
-}
-
-fn blob_ref(name: &str, content_type: &str, length: u64, hash: &[u8], blob_id: BlobId) -> BlobRef {
-    BlobRef {
-        name: name.to_owned(),
-        content_type: content_type.to_owned(),
-        content_length: length,
-        hash: Some(BlobHash {
-            algorithm: BLOB_HASH_ALGORITHM.to_owned(),
-            block_size: BLOB_CHUNK_BYTES,
-            value: encode_base64(hash),
-        }),
-        blob_id,
-    }
 }
 
 #[cfg(test)]
@@ -251,11 +238,5 @@ mod tests {
         );
         assert_eq!(token_of_url("not a url"), None);
         assert_eq!(token_of_url("https://platform.example/streaming/wildcatblob.ashx"), None);
-    }
-
-    #[test]
-    fn sha256_block_hashes_the_block_hashes() {
-        assert_eq!(sha256_block(b"hello"), Sha256::digest(Sha256::digest(b"hello")).to_vec());
-        assert_eq!(sha256_block(b""), Sha256::digest(b"").to_vec());
     }
 }
