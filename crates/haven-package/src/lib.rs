@@ -22,7 +22,7 @@ mod rijndael;
 
 pub use error::PackageError;
 pub use key::{BLOB_CHUNK_LEN, ENCRYPTED_BLOB_CHUNK_LEN, PackageKey};
-pub use package::{OpenedPackage, SealedPackage, open, seal};
+pub use package::{OpenedPackage, SealedPackage, open, seal, seal_with_key, sealing_key};
 pub use parameters::{
     DEFAULT_ITERATION_COUNT, MAX_ITERATION_COUNT, PACKAGE_NAMESPACE, PackageAlgorithm, PackageParameters,
 };

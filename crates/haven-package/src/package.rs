@@ -37,6 +37,24 @@ pub fn seal(parameters: &PackageParameters, answer: &str, things_xml: &str) -> R
     seal_with_prf(parameters, answer, things_xml, documented_prf)
 }
 
+/// The key an application seals with: derived from `answer` with the documented pseudorandom
+/// function, as [`seal`] derives it. An application that must encrypt streamed blobs before
+/// it knows the things derives the key once with this and seals with [`seal_with_key`].
+pub fn sealing_key(parameters: &PackageParameters, answer: &str) -> Result<PackageKey, PackageError> {
+    parameters.validate()?;
+    let password = password(answer)?;
+    let [documented_prf, _] = Prf::in_trial_order(parameters.algorithm);
+    Ok(PackageKey::derive(parameters, password.as_bytes(), documented_prf))
+}
+
+/// Encrypts `things_xml` with a key from [`sealing_key`] for the same `parameters`, exactly as
+/// [`seal`] does with the answer.
+pub fn seal_with_key(key: &PackageKey, parameters: &PackageParameters, things_xml: &str) -> Vec<u8> {
+    let mut plaintext = integrity_mac(parameters.algorithm, parameters.salt.as_bytes(), things_xml.as_bytes());
+    plaintext.extend_from_slice(things_xml.as_bytes());
+    key.encrypt(&plaintext)
+}
+
 /// [`seal`] with a chosen pseudorandom function, so tests can make packages as the .NET SDK did.
 pub(crate) fn seal_with_prf(
     parameters: &PackageParameters,
@@ -47,9 +65,7 @@ pub(crate) fn seal_with_prf(
     parameters.validate()?;
     let password = password(answer)?;
     let key = PackageKey::derive(parameters, password.as_bytes(), prf);
-    let mut plaintext = integrity_mac(parameters.algorithm, parameters.salt.as_bytes(), things_xml.as_bytes());
-    plaintext.extend_from_slice(things_xml.as_bytes());
-    let ciphertext = key.encrypt(&plaintext);
+    let ciphertext = seal_with_key(&key, parameters, things_xml);
     Ok(SealedPackage { key, ciphertext })
 }
 
@@ -115,6 +131,16 @@ mod tests {
             iteration_count: 100,
             key_length_bits: algorithm.default_key_length_bits(),
         }
+    }
+
+    #[test]
+    fn a_key_derived_first_seals_as_the_answer_does() {
+        let parameters = parameters(PackageAlgorithm::HmacSha256Aes256);
+        let key = sealing_key(&parameters, "Blue Sky").unwrap();
+        let ciphertext = seal_with_key(&key, &parameters, THINGS);
+        assert_eq!(ciphertext, seal(&parameters, "blue sky", THINGS).unwrap().ciphertext);
+        assert_eq!(open(&parameters, "BLUE SKY", &ciphertext).unwrap().things_xml, THINGS);
+        assert!(matches!(sealing_key(&parameters, ""), Err(PackageError::EmptyAnswer)));
     }
 
     #[test]

@@ -290,11 +290,10 @@ impl StreamedPackageBlob {
 
 /// How one DOPU package is encrypted: its parameters (`hmac-sha256-aes256`, 20,000 PBKDF2
 /// iterations, a fresh random salt) and the key derived from the answer, which also encrypts the
-/// chunks of the package's streamed blobs. The answer is kept, erased on drop, only to seal the
-/// things; it is never sent, and neither it nor the key appears in the `Debug` output.
+/// chunks of the package's streamed blobs and then seals the things. The answer itself is not
+/// kept and never sent, and the key does not appear in the `Debug` output.
 pub struct PackageEncryption {
     parameters: PackageParameters,
-    answer: Zeroizing<String>,
     key: PackageKey,
 }
 
@@ -320,10 +319,8 @@ impl PackageEncryption {
 
     /// The key `answer` gives with `parameters` (for example a test's fixed salt).
     pub fn with_parameters(parameters: PackageParameters, answer: &str) -> Result<Self, SdkError> {
-        // haven-package derives a key only while sealing; sealing nothing yields the same key
-        // the things are sealed with later, before they are known.
-        let key = haven_package::seal(&parameters, answer, "")?.key;
-        Ok(Self { parameters, answer: Zeroizing::new(answer.to_owned()), key })
+        let key = haven_package::sealing_key(&parameters, answer)?;
+        Ok(Self { parameters, key })
     }
 
     /// The parameters, which the package thing's data-xml carries.
@@ -344,8 +341,8 @@ impl PackageEncryption {
 
     /// Seals `things_xml`, a sequence of `<thing>` elements written by the caller (not checked).
     pub fn seal_things_xml(&self, things_xml: &str) -> Result<SealedConnectPackage, SdkError> {
-        let sealed = haven_package::seal(&self.parameters, &self.answer, things_xml)?;
-        Ok(SealedConnectPackage { parameters: self.parameters.clone(), ciphertext: sealed.ciphertext })
+        let ciphertext = haven_package::seal_with_key(&self.key, &self.parameters, things_xml);
+        Ok(SealedConnectPackage { parameters: self.parameters.clone(), ciphertext })
     }
 }
 
