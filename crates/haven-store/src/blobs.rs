@@ -51,6 +51,72 @@ fn missing_reference(error: sqlx::Error, what: impl FnOnce() -> String) -> Store
     }
 }
 
+/// The tables of one kind of chunked upload: record blobs, or packages' streamed blobs.
+pub(crate) struct ChunkTables {
+    /// The uploads, with `id`, `length` and `complete` columns.
+    uploads: &'static str,
+    /// Their chunks: `blob_id`, `start_offset`, `content`.
+    chunks: &'static str,
+}
+
+impl ChunkTables {
+    /// `blobs` and `blob_chunks`.
+    pub(crate) const RECORD_BLOBS: Self = Self { uploads: "blobs", chunks: "blob_chunks" };
+    /// `connect_package_blobs` and `connect_package_blob_chunks`.
+    pub(crate) const PACKAGE_BLOBS: Self =
+        Self { uploads: "connect_package_blobs", chunks: "connect_package_blob_chunks" };
+}
+
+/// Appends `content` at `start` to the upload `id`, in one transaction: `start` must be the
+/// upload's current length ([`StoreError::BlobRangeMismatch`]) and the upload not complete
+/// ([`StoreError::BlobComplete`]). Returns the new length.
+pub(crate) async fn append_chunk(
+    store: &SqlStore,
+    tables: ChunkTables,
+    id: BlobId,
+    start: u64,
+    content: &[u8],
+) -> StoreResult<u64> {
+    let ChunkTables { uploads, chunks } = tables;
+    in_write_transaction!(&store.db, |tx, lock| {
+        async {
+            let current: Option<(i64, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT length, complete FROM {uploads} WHERE id = $1{lock}"
+            )))
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (length, complete) =
+                current.ok_or_else(|| StoreError::MissingReference(format!("blob {id} does not exist")))?;
+            if complete {
+                return Err(StoreError::BlobComplete(id));
+            }
+            let length = to_u64(length)?;
+            if start != length {
+                return Err(StoreError::BlobRangeMismatch { blob_id: id, expected: length, given: start });
+            }
+            if !content.is_empty() {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO {chunks} (blob_id, start_offset, content) VALUES ($1, $2, $3)"
+                )))
+                .bind(id.as_uuid())
+                .bind(to_i64(start)?)
+                .bind(content)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let new_length = length + content.len() as u64;
+            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {uploads} SET length = $1 WHERE id = $2")))
+                .bind(to_i64(new_length)?)
+                .bind(id.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+            Ok(new_length)
+        }
+        .await
+    })
+}
+
 #[async_trait]
 impl BlobStore for SqlStore {
     async fn begin_blob(
@@ -91,41 +157,7 @@ impl BlobStore for SqlStore {
     }
 
     async fn append_blob_chunk(&self, blob_id: BlobId, start: u64, content: &[u8]) -> StoreResult<u64> {
-        in_write_transaction!(&self.db, |tx, lock| {
-            async {
-                let current: Option<(i64, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT length, complete FROM blobs WHERE id = $1{lock}"
-                )))
-                .bind(blob_id.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let (length, complete) =
-                    current.ok_or_else(|| StoreError::MissingReference(format!("blob {blob_id} does not exist")))?;
-                if complete {
-                    return Err(StoreError::BlobComplete(blob_id));
-                }
-                let length = to_u64(length)?;
-                if start != length {
-                    return Err(StoreError::BlobRangeMismatch { blob_id, expected: length, given: start });
-                }
-                if !content.is_empty() {
-                    sqlx::query("INSERT INTO blob_chunks (blob_id, start_offset, content) VALUES ($1, $2, $3)")
-                        .bind(blob_id.as_uuid())
-                        .bind(to_i64(start)?)
-                        .bind(content)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let new_length = length + content.len() as u64;
-                sqlx::query("UPDATE blobs SET length = $1 WHERE id = $2")
-                    .bind(to_i64(new_length)?)
-                    .bind(blob_id.as_uuid())
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(new_length)
-            }
-            .await
-        })
+        append_chunk(self, ChunkTables::RECORD_BLOBS, blob_id, start, content).await
     }
 
     async fn complete_blob(&self, blob_id: BlobId, hash: &[u8]) -> StoreResult<()> {

@@ -15,6 +15,7 @@ use haven_domain::thing::ThingKey;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::blobs::{ChunkTables, append_chunk};
 use crate::db::{SqlStore, in_write_transaction, on_db};
 use crate::error::StoreError;
 use crate::persons::is_unique_violation;
@@ -651,43 +652,7 @@ impl ConnectStore for SqlStore {
     }
 
     async fn append_package_blob_chunk(&self, id: BlobId, start: u64, content: &[u8]) -> StoreResult<u64> {
-        in_write_transaction!(&self.db, |tx, lock| {
-            async {
-                let current: Option<(i64, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT length, complete FROM connect_package_blobs WHERE id = $1{lock}"
-                )))
-                .bind(id.as_uuid())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let (length, complete) =
-                    current.ok_or_else(|| StoreError::MissingReference(format!("package blob {id} does not exist")))?;
-                if complete {
-                    return Err(StoreError::BlobComplete(id));
-                }
-                let length = to_u64(length)?;
-                if start != length {
-                    return Err(StoreError::BlobRangeMismatch { blob_id: id, expected: length, given: start });
-                }
-                if !content.is_empty() {
-                    sqlx::query(
-                        "INSERT INTO connect_package_blob_chunks (blob_id, start_offset, content) VALUES ($1, $2, $3)",
-                    )
-                    .bind(id.as_uuid())
-                    .bind(to_i64(start)?)
-                    .bind(content)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let new_length = length + content.len() as u64;
-                sqlx::query("UPDATE connect_package_blobs SET length = $1 WHERE id = $2")
-                    .bind(to_i64(new_length)?)
-                    .bind(id.as_uuid())
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(new_length)
-            }
-            .await
-        })
+        append_chunk(self, ChunkTables::PACKAGE_BLOBS, id, start, content).await
     }
 
     async fn complete_package_blob(&self, id: BlobId) -> StoreResult<()> {
