@@ -23,5 +23,6 @@ ensure_packages() {
 BUILD_PACKAGES=(pkg-config libssl-dev gcc)
 # What the tests need in addition: xmllint validates our XML against the HealthVault schemas;
 # Chromium (driven by playwright-core, never a downloaded browser) and Node.js with npm run the Shell's
-# browser tests.
-TEST_PACKAGES=(libxml2-utils chromium nodejs)
+# browser tests; the openssl command line builds the S/MIME messages and certificates the Direct
+# tests check haven-direct against.
+TEST_PACKAGES=(libxml2-utils chromium nodejs openssl)
