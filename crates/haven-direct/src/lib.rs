@@ -7,9 +7,11 @@
 //! [`classify`], which recognises CCD, C-CDA, CDA and CCR attachments; and [`seal_outbound`],
 //! which signs a reply with the domain key and encrypts it to the recipient's certificate.
 //!
-//! The SMTP listener, the message center and the outbound relay are other crates' concerns; they
-//! hand this crate bytes and certificates, and store or send what it returns. Refusals and
-//! errors never carry message content, so they can be logged as they are.
+//! The [`smtp`] module is the listener: it accepts mail for the Direct domain (with STARTTLS),
+//! opens it with [`receive`] and hands it to a [`smtp::Mailbox`], which the message center
+//! implements. The message center itself and the outbound relay are other crates' concerns; they
+//! store or send what this crate returns. Refusals and errors never carry message content, so
+//! they can be logged as they are.
 
 mod address;
 mod classify;
@@ -18,6 +20,7 @@ mod mime;
 mod receive;
 mod refusal;
 mod seal;
+pub mod smtp;
 
 pub use address::{AddressError, DirectAddress};
 pub use classify::{DocumentKind, classify};
