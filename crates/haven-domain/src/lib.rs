@@ -12,6 +12,7 @@ pub mod clock;
 pub mod connect;
 pub mod country;
 pub mod credential;
+pub mod direct;
 pub mod eventing;
 pub mod federation;
 pub mod ids;

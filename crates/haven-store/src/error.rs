@@ -109,6 +109,9 @@ pub enum StoreError {
     /// application.
     #[error("the package names a blob-in-package-ref-url that is not a complete upload of this application")]
     UnknownPackageBlob,
+    /// Another person of this instance already has this Direct address.
+    #[error("this Direct address is already taken")]
+    DirectAddressTaken,
     /// The application has as many event subscriptions as it may have.
     #[error("the application already has {0} event subscriptions, the most it may have")]
     TooManySubscriptions(usize),

@@ -16,6 +16,7 @@ mod blobs;
 mod config;
 mod connect;
 mod db;
+mod direct;
 mod error;
 mod events;
 mod persons;
@@ -37,6 +38,9 @@ use haven_domain::connect::{
     ConnectPackage, ConnectPackageId, ConnectRequest, ConnectRequestId, ConnectValidation, PackageContents,
 };
 use haven_domain::credential::Credential;
+use haven_domain::direct::{
+    DirectAddressName, DirectAttachmentId, DirectMessage, DirectMessageId, DirectMessageSummary, HeldDirectMessage,
+};
 use haven_domain::eventing::{Subscription, SubscriptionId};
 use haven_domain::ids::{ApplicationId, PersonId, RecordId, ThingId};
 use haven_domain::ids::{BlobId, VersionStamp};
@@ -523,6 +527,76 @@ pub trait EventStore: Send + Sync {
     fn outbox_signal(&self) -> Arc<tokio::sync::Notify>;
 }
 
+/// Direct messaging's message center (`direct.rs`): people's Direct addresses, the messages
+/// delivered to them with their attachments, and messages held for invited e-mail addresses
+/// (the `newuser@` flow). A person sees only their own messages: every read and change of a
+/// message names its addressee, and a held message belongs to nobody until it is released.
+#[async_trait]
+pub trait DirectStore: Send + Sync {
+    /// Gives the person the Direct local part `name` (at `now`), replacing the one they had, if
+    /// any. Fails with [`StoreError::DirectAddressTaken`] if another person holds it and with
+    /// [`StoreError::PersonNotFound`] if there is no such person; nothing changes then.
+    async fn assign_direct_address(
+        &self,
+        person_id: PersonId,
+        name: &DirectAddressName,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// The person's Direct local part, if they chose one.
+    async fn direct_address_of_person(&self, person_id: PersonId) -> StoreResult<Option<DirectAddressName>>;
+    /// The person whose Direct local part is `name`.
+    async fn person_by_direct_address(&self, name: &DirectAddressName) -> StoreResult<Option<PersonId>>;
+    /// Stores a message in its addressee's message center with its attachments, in one
+    /// transaction. Fails with [`StoreError::PersonNotFound`] (and stores nothing) if the
+    /// addressee does not exist.
+    async fn deliver_direct_message(&self, message: &DirectMessage) -> StoreResult<()>;
+    /// The person's messages, newest first, without bodies or attachment contents.
+    async fn direct_messages_of_person(&self, person_id: PersonId) -> StoreResult<Vec<DirectMessageSummary>>;
+    /// One of the person's messages with its attachments and their contents; `None` if the
+    /// person has no message with this id.
+    async fn direct_message(&self, person_id: PersonId, id: DirectMessageId) -> StoreResult<Option<DirectMessage>>;
+    /// Marks the person's message read at `at` unless it was read before (the first reading
+    /// stays); `false` if the person has no message with this id.
+    async fn mark_direct_message_read(
+        &self,
+        person_id: PersonId,
+        id: DirectMessageId,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Records that an attachment of one of the person's messages was added to `record_id`
+    /// as `thing_id` (replacing an earlier record of it); `false` if the person has no such
+    /// attachment.
+    async fn record_direct_attachment_added(
+        &self,
+        person_id: PersonId,
+        attachment_id: DirectAttachmentId,
+        record_id: RecordId,
+        thing_id: ThingId,
+    ) -> StoreResult<bool>;
+    /// Holds a message for an invited e-mail address, with its attachments, in one
+    /// transaction. It belongs to nobody until [`DirectStore::release_held_direct_message`].
+    async fn hold_direct_message(&self, held: &HeldDirectMessage) -> StoreResult<()>;
+    /// The held message whose invitation code hashes to `invitation_hash`, with its
+    /// attachments (any status; the caller decides).
+    async fn held_direct_message_by_invitation(
+        &self,
+        invitation_hash: TokenHash,
+    ) -> StoreResult<Option<HeldDirectMessage>>;
+    /// Releases a held message into the person's message center at `now`, once: in one
+    /// transaction, only if it is neither released nor expired at `now`; `false` otherwise
+    /// (then nothing changes), so two pickups cannot both take it. The message keeps its id
+    /// and arrival time.
+    async fn release_held_direct_message(
+        &self,
+        id: DirectMessageId,
+        person_id: PersonId,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Deletes held messages not released by `now` whose time is over, with their
+    /// attachments; returns how many.
+    async fn delete_expired_held_direct_messages(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
+
 /// Everything Haven persists.
 pub trait Store:
     PersonStore
@@ -537,6 +611,7 @@ pub trait Store:
     + SodaStore
     + EventStore
     + ConnectStore
+    + DirectStore
     + std::fmt::Debug
 {
 }
@@ -554,6 +629,7 @@ impl<T> Store for T where
         + SodaStore
         + EventStore
         + ConnectStore
+        + DirectStore
         + std::fmt::Debug
 {
 }

@@ -102,6 +102,7 @@ async fn postgres() -> Option<Fixture> {
 mod access;
 mod accounts;
 mod connect;
+mod direct;
 mod events;
 mod people;
 mod schema;
@@ -175,6 +176,10 @@ macro_rules! contract_suite {
                 connect::packages_are_filled_once_and_picked_up_once,
                 connect::failed_pickups_write_nothing,
                 connect::streamed_package_blobs_attach_to_their_package,
+                direct::direct_addresses_are_unique_and_changeable,
+                direct::direct_messages_are_delivered_listed_and_read,
+                direct::held_direct_messages_are_released_once,
+                direct::concurrent_releases_take_a_held_message_once,
                 schema::down_migrations_reverse_up_migrations,
                 schema::every_row_is_readable_as_text
             );
