@@ -30,7 +30,7 @@ use askama::Template;
 use axum::Extension;
 use axum::Router;
 use axum::extract::ConnectInfo;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use haven_domain::connect::{IdentityCode, MAX_ANSWER_ATTEMPTS};
@@ -458,6 +458,66 @@ async fn look_up<'s>(
 /// Counts a failed lookup or a wrong answer against `client`.
 fn count_failure(state: &ShellState, client: Client) {
     state.connect.count_failure(client, state.clock.now());
+}
+
+/// What both flows' code forms do first: check the form against the session, require a
+/// signed-in person, and [`look_up`] the code for the client.
+async fn submitted_code<'s>(
+    state: &'s ShellState,
+    visit: &Visit,
+    flow: Flow,
+    connection: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+    form: &CodeForm,
+) -> Result<Result<(IdentityCode, Held<'s>), Response>, ShellError> {
+    visit.check_form(headers, &form.csrf)?;
+    visit.person()?;
+    let client = client(visit, connection);
+    look_up(state, visit, flow, client, &form.code).await
+}
+
+/// What both flows' answer forms do first: check the form against the session, require a
+/// signed-in person, refuse a client past its failures, and read the code (a malformed one
+/// means the form was not Haven's). The page to show instead comes back as `Err`.
+fn answer_start<'v>(
+    state: &ShellState,
+    visit: &'v Visit,
+    flow: Flow,
+    connection: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+    form: &AnswerForm,
+) -> Result<Result<(&'v Person, Client, IdentityCode), Response>, ShellError> {
+    visit.check_form(headers, &form.csrf)?;
+    let person = visit.person()?;
+    let client = client(visit, connection);
+    if state.connect.is_limited(client, state.clock.now()) {
+        tracing::warn!(?client, "identity code attempts limited");
+        return Ok(Err(Notice::rate_limited().page(state, visit)?));
+    }
+    match IdentityCode::parse(&form.code) {
+        Ok(code) => Ok(Ok((person, client, code))),
+        Err(_) => Ok(Err(Notice::bad_form(flow).page(state, visit)?)),
+    }
+}
+
+/// After a wrong answer, the code's `failed` count already stored: counts the client's
+/// failure, and shows the lock at [`MAX_ANSWER_ATTEMPTS`] or the question again.
+fn wrong_answer_page(
+    state: &ShellState,
+    visit: &Visit,
+    flow: Flow,
+    client: Client,
+    code: &IdentityCode,
+    question: &str,
+    failed: u32,
+) -> Result<Response, ShellError> {
+    count_failure(state, client);
+    if failed >= MAX_ANSWER_ATTEMPTS {
+        tracing::warn!(?flow, "identity code locked after wrong answers");
+        return Notice::locked().page(state, visit);
+    }
+    tracing::info!(?flow, failed, "wrong answer to an identity code's question");
+    question_page(state, visit, flow, code, question, Some(wrong_answer_message(failed)))
 }
 
 /// A record in a flow's picker.

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::http::header::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
-use haven_domain::connect::{ConnectPackage, IdentityCode, MAX_ANSWER_ATTEMPTS, PackageStatus};
+use haven_domain::connect::{ConnectPackage, IdentityCode, PackageStatus};
 use haven_package::{PackageError, PackageParameters};
 use haven_store::StoreError;
 use serde::Deserialize;
@@ -21,8 +21,8 @@ use zeroize::Zeroizing;
 use super::contents::{BuildError, ContentProblem, build_pickup, read_things, summary};
 use super::memory::{ANSWERED_STEP_LIFETIME, Answered, AnsweredItem};
 use super::{
-    AnswerForm, CodeForm, CodeQuery, Flow, Held, Notice, RecordChoice, chosen_record, client, count_failure,
-    custodian_records, look_up, question_page, record_choices, wrong_answer_message,
+    AnswerForm, CodeForm, CodeQuery, Flow, Held, Notice, RecordChoice, answer_start, chosen_record, count_failure,
+    custodian_records, question_page, record_choices, submitted_code, wrong_answer_page,
 };
 use crate::error::{ShellError, render};
 use crate::visit::Visit;
@@ -45,10 +45,7 @@ pub(crate) async fn submit_code(
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, ShellError> {
-    visit.check_form(&headers, &form.csrf)?;
-    visit.person()?;
-    let client = client(&visit, connection);
-    let (code, held) = match look_up(&state, &visit, Flow::Pickup, client, &form.code).await? {
+    let (code, held) = match submitted_code(&state, &visit, Flow::Pickup, connection, &headers, &form).await? {
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
@@ -87,17 +84,11 @@ pub(crate) async fn answer(
     headers: HeaderMap,
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, ShellError> {
-    visit.check_form(&headers, &form.csrf)?;
-    let person = visit.person()?;
-    let client = client(&visit, connection);
-    let now = state.clock.now();
-    if state.connect.is_limited(client, now) {
-        tracing::warn!(?client, "identity code attempts limited");
-        return Notice::rate_limited().page(&state, &visit);
-    }
-    let Ok(code) = IdentityCode::parse(&form.code) else {
-        return Notice::bad_form(Flow::Pickup).page(&state, &visit);
+    let (person, client, code) = match answer_start(&state, &visit, Flow::Pickup, connection, &headers, &form)? {
+        Ok(started) => started,
+        Err(page) => return Ok(page),
     };
+    let now = state.clock.now();
     // A code sent straight to this form is looked up, and counted, as on the code form, so
     // this form cannot tell anyone more about codes than that one.
     let Some(package) = state.store.connect_package_by_code(code.hash()).await? else {
@@ -127,14 +118,8 @@ pub(crate) async fn answer(
         Ok(opened) => opened,
         Err(PackageError::WrongAnswer) => {
             let failed = state.store.record_wrong_package_answer(package.id).await?;
-            count_failure(&state, client);
-            if failed >= MAX_ANSWER_ATTEMPTS {
-                tracing::warn!(package = %package.id, "package locked after wrong answers");
-                return Notice::locked().page(&state, &visit);
-            }
-            tracing::info!(package = %package.id, failed, "wrong answer to a package");
-            let message = Some(wrong_answer_message(failed));
-            return question_page(&state, &visit, Flow::Pickup, &code, &contents.question, message);
+            tracing::info!(package = %package.id, "wrong answer to a package");
+            return wrong_answer_page(&state, &visit, Flow::Pickup, client, &code, &contents.question, failed);
         }
         Err(PackageError::EmptyAnswer) => {
             return ask(&state, &visit, &code, &package, Some("Enter the answer to the question.".to_owned()));

@@ -17,9 +17,7 @@ use axum_extra::extract::Form;
 use haven_domain::application::Application;
 use haven_domain::auth_rules::{AuthRule, RuleSet};
 use haven_domain::authorization::AppAuthorization;
-use haven_domain::connect::{
-    ConnectRequest, ConnectRequestStatus, ConnectValidation, IdentityCode, MAX_ANSWER_ATTEMPTS, normalized_answer,
-};
+use haven_domain::connect::{ConnectRequest, ConnectRequestStatus, ConnectValidation, IdentityCode, normalized_answer};
 use haven_domain::person::Person;
 use haven_domain::record::{Record, RecordMember};
 use haven_store::StoreError;
@@ -27,8 +25,8 @@ use serde::Deserialize;
 
 use super::memory::{ANSWERED_STEP_LIFETIME, Answered, AnsweredItem};
 use super::{
-    AnswerForm, CodeForm, CodeQuery, Flow, Held, Notice, RecordChoice, chosen_record, client, count_failure,
-    custodian_records, look_up, question_page, record_choices, wrong_answer_message,
+    AnswerForm, CodeForm, CodeQuery, Flow, Held, Notice, RecordChoice, answer_start, chosen_record, count_failure,
+    custodian_records, question_page, record_choices, submitted_code, wrong_answer_page,
 };
 use crate::consent::describe_rule;
 use crate::error::{ShellError, render};
@@ -52,10 +50,7 @@ pub(crate) async fn submit_code(
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, ShellError> {
-    visit.check_form(&headers, &form.csrf)?;
-    visit.person()?;
-    let client = client(&visit, connection);
-    let (code, held) = match look_up(&state, &visit, Flow::Connect, client, &form.code).await? {
+    let (code, held) = match submitted_code(&state, &visit, Flow::Connect, connection, &headers, &form).await? {
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
@@ -92,17 +87,11 @@ pub(crate) async fn answer(
     headers: HeaderMap,
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, ShellError> {
-    visit.check_form(&headers, &form.csrf)?;
-    let person = visit.person()?;
-    let client = client(&visit, connection);
-    let now = state.clock.now();
-    if state.connect.is_limited(client, now) {
-        tracing::warn!(?client, "identity code attempts limited");
-        return Notice::rate_limited().page(&state, &visit);
-    }
-    let Ok(code) = IdentityCode::parse(&form.code) else {
-        return Notice::bad_form(Flow::Connect).page(&state, &visit);
+    let (person, client, code) = match answer_start(&state, &visit, Flow::Connect, connection, &headers, &form)? {
+        Ok(started) => started,
+        Err(page) => return Ok(page),
     };
+    let now = state.clock.now();
     // A code sent straight to this form is looked up, and counted, as on the code form, so
     // this form cannot tell anyone more about codes than that one.
     let Some(request) = state.store.connect_request_by_code(code.hash()).await? else {
@@ -118,20 +107,8 @@ pub(crate) async fn answer(
     let correct = password::verify(normalized_answer(&form.answer), Some(request.answer_hash.clone())).await?;
     if !correct {
         let failed = state.store.record_wrong_connect_answer(request.id).await?;
-        count_failure(&state, client);
-        if failed >= MAX_ANSWER_ATTEMPTS {
-            tracing::warn!(request = %request.id, "connect request locked after wrong answers");
-            return Notice::locked().page(&state, &visit);
-        }
-        tracing::info!(request = %request.id, failed, "wrong answer to a connect request");
-        return question_page(
-            &state,
-            &visit,
-            Flow::Connect,
-            &code,
-            &request.question,
-            Some(wrong_answer_message(failed)),
-        );
+        tracing::info!(request = %request.id, "wrong answer to a connect request");
+        return wrong_answer_page(&state, &visit, Flow::Connect, client, &code, &request.question, failed);
     }
     let Some(application) = clinic_application(&state, &request).await? else {
         return Notice::application_unavailable().page(&state, &visit);
