@@ -5,39 +5,47 @@ use haven_domain::authorization::AppAuthorization;
 use haven_domain::ids::{ApplicationId, PersonId, RecordId};
 
 use crate::db::{SqlStore, on_db};
-use crate::error::StoreError;
-use crate::rows::{authorization_from_document, micros, to_json};
+use crate::rows::{authorization_from_document, to_json};
 use crate::{AuthorizationStore, StoreResult};
+
+/// Stores (or replaces) `$authorization`, whose JSON is `$document`, through `$executor` (a
+/// pool, or `&mut *tx` inside a transaction); an unknown person, record or application is
+/// [`StoreError::MissingReference`]. Evaluates to `StoreResult<()>`.
+macro_rules! upsert_authorization {
+    ($executor:expr, $authorization:expr, $document:expr) => {{
+        let authorization: &haven_domain::authorization::AppAuthorization = $authorization;
+        sqlx::query(
+            "INSERT INTO app_authorizations (person_id, record_id, application_id, document, granted_at) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (person_id, record_id, application_id) \
+             DO UPDATE SET document = excluded.document, granted_at = excluded.granted_at",
+        )
+        .bind(authorization.person_id.as_uuid())
+        .bind(authorization.record_id.as_uuid())
+        .bind(authorization.application_id.as_uuid())
+        .bind($document)
+        .bind($crate::rows::micros(authorization.granted_at))
+        .execute($executor)
+        .await
+        .map(|_| ())
+        .map_err(|error| match error {
+            sqlx::Error::Database(database_error) if database_error.is_foreign_key_violation() => {
+                $crate::error::StoreError::MissingReference(format!(
+                    "person {}, record {} or application {} does not exist",
+                    authorization.person_id, authorization.record_id, authorization.application_id
+                ))
+            }
+            other => $crate::error::StoreError::from(other),
+        })
+    }};
+}
+pub(crate) use upsert_authorization;
 
 #[async_trait]
 impl AuthorizationStore for SqlStore {
     async fn put_authorization(&self, authorization: &AppAuthorization) -> StoreResult<()> {
         let document = to_json(authorization)?;
-        let result = on_db!(&self.db, |pool| {
-            sqlx::query(
-                "INSERT INTO app_authorizations (person_id, record_id, application_id, document, granted_at) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (person_id, record_id, application_id) \
-                 DO UPDATE SET document = excluded.document, granted_at = excluded.granted_at",
-            )
-            .bind(authorization.person_id.as_uuid())
-            .bind(authorization.record_id.as_uuid())
-            .bind(authorization.application_id.as_uuid())
-            .bind(&document)
-            .bind(micros(authorization.granted_at))
-            .execute(pool)
-            .await
-            .map(|_| ())
-        });
-        match result {
-            Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => {
-                Err(StoreError::MissingReference(format!(
-                    "person {}, record {} or application {} does not exist",
-                    authorization.person_id, authorization.record_id, authorization.application_id
-                )))
-            }
-            other => other.map_err(StoreError::from),
-        }
+        on_db!(&self.db, |pool| upsert_authorization!(pool, authorization, &document))
     }
 
     async fn authorization(

@@ -42,7 +42,7 @@ impl TryFrom<BlobRow> for StoredBlob {
     }
 }
 
-fn missing_reference(error: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+pub(crate) fn missing_reference(error: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
     match error {
         sqlx::Error::Database(database_error) if database_error.is_foreign_key_violation() => {
             StoreError::MissingReference(what())
@@ -50,6 +50,41 @@ fn missing_reference(error: sqlx::Error, what: impl FnOnce() -> String) -> Store
         other => StoreError::Database(other),
     }
 }
+
+/// Inside a write transaction: stores a whole blob (its row, complete, and its content as one
+/// chunk). An inline blob of PutThings and a package pickup's blobs go through it.
+macro_rules! insert_complete_blob {
+    ($tx:ident, $blob:expr, $content:expr, $hash:expr) => {{
+        let blob: &$crate::NewBlob = $blob;
+        let content: &[u8] = $content;
+        sqlx::query(
+            "INSERT INTO blobs (id, record_id, application_id, upload_token_hash, upload_expires_at, complete, length, hash, created_at) \
+             VALUES ($1, $2, $3, NULL, NULL, $4, $5, $6, $7)",
+        )
+        .bind(blob.id.as_uuid())
+        .bind(blob.record_id.as_uuid())
+        .bind(blob.application_id.map(|id| id.as_uuid()))
+        .bind(true)
+        .bind($crate::rows::to_i64(content.len() as u64)?)
+        .bind($hash)
+        .bind($crate::rows::micros(blob.created_at))
+        .execute(&mut *$tx)
+        .await
+        .map_err(|error| {
+            $crate::blobs::missing_reference(error, || {
+                format!("record {} or the application does not exist", blob.record_id)
+            })
+        })?;
+        if !content.is_empty() {
+            sqlx::query("INSERT INTO blob_chunks (blob_id, start_offset, content) VALUES ($1, 0, $2)")
+                .bind(blob.id.as_uuid())
+                .bind(content)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use insert_complete_blob;
 
 /// The tables of one kind of chunked upload: record blobs, or packages' streamed blobs.
 pub(crate) struct ChunkTables {
@@ -180,27 +215,7 @@ impl BlobStore for SqlStore {
     async fn create_complete_blob(&self, blob: &NewBlob, content: &[u8], hash: &[u8]) -> StoreResult<()> {
         in_write_transaction!(&self.db, |tx, _lock| {
             async {
-                sqlx::query(
-                    "INSERT INTO blobs (id, record_id, application_id, upload_token_hash, upload_expires_at, complete, length, hash, created_at) \
-                     VALUES ($1, $2, $3, NULL, NULL, $4, $5, $6, $7)",
-                )
-                .bind(blob.id.as_uuid())
-                .bind(blob.record_id.as_uuid())
-                .bind(blob.application_id.map(|id| id.as_uuid()))
-                .bind(true)
-                .bind(to_i64(content.len() as u64)?)
-                .bind(hash)
-                .bind(micros(blob.created_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(|error| missing_reference(error, || format!("record {} or the application does not exist", blob.record_id)))?;
-                if !content.is_empty() {
-                    sqlx::query("INSERT INTO blob_chunks (blob_id, start_offset, content) VALUES ($1, 0, $2)")
-                        .bind(blob.id.as_uuid())
-                        .bind(content)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                insert_complete_blob!(tx, blob, content, hash);
                 Ok(())
             }
             .await

@@ -15,7 +15,8 @@ use haven_domain::thing::ThingKey;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::blobs::{ChunkTables, append_chunk};
+use crate::authorizations::upsert_authorization;
+use crate::blobs::{ChunkTables, append_chunk, insert_complete_blob};
 use crate::db::{SqlStore, in_write_transaction, on_db};
 use crate::error::StoreError;
 use crate::persons::is_unique_violation;
@@ -170,6 +171,20 @@ macro_rules! attach_blobs {
     };
 }
 
+/// Counts one wrong answer on the row `id` of `table` (connect requests or packages) with one
+/// atomic update; returns the count after it, or 0 if the row is gone.
+async fn count_wrong_answer(store: &SqlStore, table: &'static str, id: Uuid) -> StoreResult<u32> {
+    let count: Option<i64> = on_db!(&store.db, |pool| {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts"
+        )))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    count.map_or(Ok(0), attempts)
+}
+
 fn attempts(value: i64) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| StoreError::corrupt(format!("attempt count {value}")))
 }
@@ -262,15 +277,7 @@ impl ConnectStore for SqlStore {
     }
 
     async fn record_wrong_connect_answer(&self, id: ConnectRequestId) -> StoreResult<u32> {
-        let count: Option<i64> = on_db!(&self.db, |pool| {
-            sqlx::query_scalar(
-                "UPDATE connect_requests SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts",
-            )
-            .bind(id.as_uuid())
-            .fetch_optional(pool)
-            .await
-        })?;
-        count.map_or(Ok(0), attempts)
+        count_wrong_answer(self, "connect_requests", id.as_uuid()).await
     }
 
     async fn validate_connect_request(
@@ -292,19 +299,7 @@ impl ConnectStore for SqlStore {
                 {
                     return Err(StoreError::ConnectItemUnavailable);
                 }
-                sqlx::query(
-                    "INSERT INTO app_authorizations (person_id, record_id, application_id, document, granted_at) \
-                     VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (person_id, record_id, application_id) \
-                     DO UPDATE SET document = excluded.document, granted_at = excluded.granted_at",
-                )
-                .bind(authorization.person_id.as_uuid())
-                .bind(authorization.record_id.as_uuid())
-                .bind(authorization.application_id.as_uuid())
-                .bind(&document)
-                .bind(micros(authorization.granted_at))
-                .execute(&mut *tx)
-                .await?;
+                upsert_authorization!(&mut *tx, authorization, &document)?;
                 sqlx::query(
                     "INSERT INTO connect_validations (request_id, application_id, person_id, record_id, validated_at) \
                      VALUES ($1, $2, $3, $4, $5) \
@@ -536,15 +531,7 @@ impl ConnectStore for SqlStore {
     }
 
     async fn record_wrong_package_answer(&self, id: ConnectPackageId) -> StoreResult<u32> {
-        let count: Option<i64> = on_db!(&self.db, |pool| {
-            sqlx::query_scalar(
-                "UPDATE connect_packages SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts",
-            )
-            .bind(id.as_uuid())
-            .fetch_optional(pool)
-            .await
-        })?;
-        count.map_or(Ok(0), attempts)
+        count_wrong_answer(self, "connect_packages", id.as_uuid()).await
     }
 
     async fn pick_up_connect_package(
@@ -560,7 +547,8 @@ impl ConnectStore for SqlStore {
                 .bind(id.as_uuid())
                 .fetch_optional(&mut *tx)
                 .await?;
-                let package = row.map(ConnectPackage::try_from).transpose()?.ok_or(StoreError::ConnectItemUnavailable)?;
+                let package =
+                    row.map(ConnectPackage::try_from).transpose()?.ok_or(StoreError::ConnectItemUnavailable)?;
                 if package.status_at(pickup.picked_up_at) != PackageStatus::Pending {
                     return Err(StoreError::ConnectItemUnavailable);
                 }
@@ -585,26 +573,7 @@ impl ConnectStore for SqlStore {
                             blob.id, blob.record_id, pickup.record_id
                         )));
                     }
-                    sqlx::query(
-                        "INSERT INTO blobs (id, record_id, application_id, upload_token_hash, upload_expires_at, complete, length, hash, created_at) \
-                         VALUES ($1, $2, $3, NULL, NULL, $4, $5, $6, $7)",
-                    )
-                    .bind(blob.id.as_uuid())
-                    .bind(blob.record_id.as_uuid())
-                    .bind(blob.application_id.map(|id| id.as_uuid()))
-                    .bind(true)
-                    .bind(to_i64(content.len() as u64)?)
-                    .bind(hash)
-                    .bind(micros(blob.created_at))
-                    .execute(&mut *tx)
-                    .await?;
-                    if !content.is_empty() {
-                        sqlx::query("INSERT INTO blob_chunks (blob_id, start_offset, content) VALUES ($1, 0, $2)")
-                            .bind(blob.id.as_uuid())
-                            .bind(content)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    insert_complete_blob!(tx, blob, content, hash);
                 }
                 let written = write_changes!(tx, lock, pickup.record_id, &pickup.changes)?;
                 Ok(written)
