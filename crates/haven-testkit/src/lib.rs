@@ -9,6 +9,9 @@
 #![allow(clippy::print_stderr)]
 
 pub mod fixtures;
+pub mod pki;
+mod relay;
+pub use relay::{FakeRelay, RelayedMail};
 
 use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpListener};
