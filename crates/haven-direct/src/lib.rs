@@ -4,8 +4,12 @@
 //! received over SMTP (S/MIME enveloped data decrypted with the domain key, a signature verified
 //! up to a trust anchor, then the inner MIME read into an [`InboundMessage`] with its
 //! attachments) or names why it must be refused ([`Refusal`], with its SMTP reply);
-//! [`classify`], which recognises CCD, C-CDA, CDA and CCR attachments; and [`seal_outbound`],
-//! which signs a reply with the domain key and encrypts it to the recipient's certificate.
+//! [`classify`], which recognises CCD, C-CDA, CDA and CCR attachments; [`reconcile`], which
+//! turns such a document's problems, medications, allergies, results and immunizations into
+//! [`ReconciledItem`]s (a summary, and thing data that validates as its type in `haven-domain`)
+//! for the person to review before adding them; and [`seal_outbound`],
+//! which signs a reply with the domain key and encrypts it to the recipient's certificate,
+//! found by address or domain in [`RecipientCertificates`].
 //!
 //! The [`smtp`] module is the listener: it accepts mail for the Direct domain (with STARTTLS),
 //! opens it with [`receive`] and hands it to a [`smtp::Mailbox`], which the message center
@@ -18,6 +22,8 @@ mod classify;
 mod identity;
 mod mime;
 mod receive;
+mod recipients;
+mod reconcile;
 mod refusal;
 mod seal;
 pub mod smtp;
@@ -26,5 +32,7 @@ pub use address::{AddressError, DirectAddress};
 pub use classify::{DocumentKind, classify};
 pub use identity::{DomainIdentity, IdentityError, TrustAnchors};
 pub use receive::{Attachment, InboundMessage, receive};
+pub use recipients::RecipientCertificates;
+pub use reconcile::{ReconcileError, ReconciledItem, ReconciledSection, reconcile};
 pub use refusal::{Refusal, SmtpReply};
 pub use seal::{SealError, seal_outbound};

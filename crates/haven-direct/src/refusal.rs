@@ -44,6 +44,11 @@ pub enum Refusal {
     /// naming the rule broken.
     #[error("malformed MIME: {detail}")]
     MalformedMime { detail: &'static str },
+    /// A message to the `newuser@` address whose subject line is not
+    /// `Email[;Question;Answer][;RealSubject]`, so nobody can be invited to pick it up.
+    /// `554 5.6.0`; the reply names the expected form (never the subject sent).
+    #[error("the newuser subject line does not name an e-mail address and an optional question and answer")]
+    NewUserSubject,
 }
 
 /// An SMTP reply: the basic code, the RFC 3463 enhanced status code and a fixed text.
@@ -74,6 +79,9 @@ impl Refusal {
             Refusal::BadSignature => (554, "5.7.7", "Message signature does not verify"),
             Refusal::UntrustedSender => (550, "5.7.1", "Signer is not trusted by this domain"),
             Refusal::MalformedMime { .. } => (554, "5.6.0", "Malformed MIME message"),
+            Refusal::NewUserSubject => {
+                (554, "5.6.0", "For newuser@ the subject must be Email[;Question;Answer][;Subject]")
+            }
         };
         SmtpReply { code, enhanced, text }
     }
@@ -93,6 +101,7 @@ mod tests {
             Refusal::BadSignature,
             Refusal::UntrustedSender,
             Refusal::MalformedMime { detail: "multipart without boundary" },
+            Refusal::NewUserSubject,
         ];
         for refusal in refusals {
             let reply = refusal.smtp_reply();

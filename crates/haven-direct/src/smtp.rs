@@ -26,6 +26,7 @@ use tracing::Instrument;
 use crate::address::DirectAddress;
 use crate::identity::{DomainIdentity, TrustAnchors};
 use crate::receive::InboundMessage;
+use crate::refusal::Refusal;
 
 /// The largest message accepted by default (the DATA, un-stuffed): 25 MiB.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 25 * 1024 * 1024;
@@ -78,27 +79,38 @@ impl SmtpSettings {
 #[async_trait]
 pub trait Mailbox: Send + Sync {
     /// Whether `recipient` (already known to be in the Direct domain) is a person here, or the
-    /// `newuser@` address that holds messages for people without an account.
-    async fn accepts(&self, recipient: &DirectAddress) -> bool;
+    /// `newuser@` address that holds messages for people without an account. An error makes
+    /// the listener answer `451 4.3.0` to the RCPT, so the sender retries.
+    async fn accepts(&self, recipient: &DirectAddress) -> Result<bool, DeliveryError>;
 
     /// Stores a message that was decrypted and verified, for the accepted `recipients` of its
     /// SMTP envelope. An error makes the listener answer `451 4.3.0`, so the sender retries.
     async fn deliver(&self, message: InboundMessage, recipients: Vec<DirectAddress>) -> Result<(), DeliveryError>;
 }
 
-/// Why a [`Mailbox`] could not store a message. The listener logs it and asks the sender to
-/// retry; the cause is never sent to the peer.
+/// Why a [`Mailbox`] did not store a message: it failed ([`DeliveryError::new`]; the listener
+/// logs the cause and asks the sender to retry, never sending the cause to the peer), or the
+/// message is unacceptable to it ([`DeliveryError::refused`]; the listener answers with the
+/// refusal's permanent reply).
 #[derive(Debug, Error)]
-#[error("the message could not be stored")]
-pub struct DeliveryError {
-    #[source]
-    source: Box<dyn StdError + Send + Sync>,
+pub enum DeliveryError {
+    /// Storing failed; the sender should retry (`451 4.3.0`).
+    #[error("the message could not be stored")]
+    Failed(#[source] Box<dyn StdError + Send + Sync>),
+    /// The message cannot be delivered as it is.
+    #[error("the message was refused: {0}")]
+    Refused(Refusal),
 }
 
 impl DeliveryError {
-    /// Wraps the cause, such as a storage error.
+    /// A failure with its cause, such as a storage error.
     pub fn new(source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
-        Self { source: source.into() }
+        Self::Failed(source.into())
+    }
+
+    /// A permanent refusal of the message.
+    pub fn refused(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
     }
 }
 

@@ -9,9 +9,11 @@ mod support;
 
 use std::process::Command;
 
-use haven_direct::{DomainIdentity, IdentityError, Refusal, TrustAnchors, receive, seal_outbound};
+use haven_direct::{
+    DirectAddress, DomainIdentity, IdentityError, RecipientCertificates, Refusal, TrustAnchors, receive, seal_outbound,
+};
 use openssl::x509::X509;
-use support::{Pki, assert_accepted_visit, openssl, provider_message, s};
+use support::{DirectPki, Pki, assert_accepted_visit, openssl, provider_message, s};
 
 #[test]
 fn accepts_a_signed_and_encrypted_message_with_a_ccda() {
@@ -189,4 +191,33 @@ fn loading_names_what_is_wrong() {
     let identity = pki.instance_identity();
     assert!(format!("{identity:?}").contains("CN=instance"));
     assert!(!format!("{identity:?}").contains("PRIVATE"));
+}
+
+#[test]
+fn recipient_certificates_are_found_by_address_then_domain_under_an_anchor() {
+    let pki = Pki::new();
+    let anchors = pki.trusted_anchors();
+    let configured =
+        RecipientCertificates::load([&pki.provider.certificate, &pki.rogue_provider.certificate, &pki.trusted_anchor])
+            .unwrap();
+    assert_eq!(configured.len(), 2, "the anchor is not a recipient");
+    let provider = X509::from_pem(&std::fs::read(&pki.provider.certificate).unwrap()).unwrap();
+    let address = |text: &str| DirectAddress::parse(text).unwrap();
+    let found = configured.certificate_for(&address("Dr.Smith@provider.example"), &anchors).unwrap();
+    assert_eq!(found.to_der().unwrap(), provider.to_der().unwrap(), "by address, not the rogue one");
+    let by_domain = configured.certificate_for(&address("front.desk@provider.example"), &anchors).unwrap();
+    assert_eq!(by_domain.to_der().unwrap(), provider.to_der().unwrap(), "the organisation's certificate");
+    assert!(configured.certificate_for(&address("someone@elsewhere.example"), &anchors).is_none());
+    let untrusting = TrustAnchors::load([&pki.untrusted_anchor]).unwrap();
+    let rogue = X509::from_pem(&std::fs::read(&pki.rogue_provider.certificate).unwrap()).unwrap();
+    let found = configured.certificate_for(&address("dr.smith@provider.example"), &untrusting).unwrap();
+    assert_eq!(found.to_der().unwrap(), rogue.to_der().unwrap(), "only certificates under the anchors count");
+
+    // A trust bundle holding a provider's certificate beside its anchor serves as well.
+    let bundle =
+        [std::fs::read(&pki.trusted_anchor).unwrap(), std::fs::read(&pki.provider.certificate).unwrap()].concat();
+    let bundle_anchors = TrustAnchors::from_pem(&bundle).unwrap();
+    let discovered = RecipientCertificates::from_certificates(Vec::new()).with_leaves_of(&bundle_anchors);
+    assert!(discovered.certificate_for(&address("dr.smith@provider.example"), &bundle_anchors).is_some());
+    assert!(RecipientCertificates::load([pki.path("missing.pem")]).is_err());
 }

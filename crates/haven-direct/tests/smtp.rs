@@ -21,7 +21,7 @@ use openssl::pkey::PKey;
 use openssl::x509::X509;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::Value;
-use support::{INSTANCE_DOMAIN, Pki, assert_accepted_visit, provider_message, tls_server_leaf};
+use support::{DirectPki, INSTANCE_DOMAIN, Pki, assert_accepted_visit, provider_message, tls_server_leaf};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -37,8 +37,8 @@ struct MemoryMailbox {
 
 #[async_trait]
 impl Mailbox for MemoryMailbox {
-    async fn accepts(&self, recipient: &DirectAddress) -> bool {
-        matches!(recipient.local_part(), "jane" | "newuser")
+    async fn accepts(&self, recipient: &DirectAddress) -> Result<bool, DeliveryError> {
+        Ok(matches!(recipient.local_part(), "jane" | "newuser"))
     }
 
     async fn deliver(&self, message: InboundMessage, recipients: Vec<DirectAddress>) -> Result<(), DeliveryError> {

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use tokio::time::timeout;
 use tokio_rustls::TlsAcceptor;
 
-use super::{COMMAND_TIMEOUT, DATA_TIMEOUT, Listener, MAX_BAD_COMMANDS, MAX_RECIPIENTS};
+use super::{COMMAND_TIMEOUT, DATA_TIMEOUT, DeliveryError, Listener, MAX_BAD_COMMANDS, MAX_RECIPIENTS};
 use crate::address::DirectAddress;
 use crate::receive::receive;
 
@@ -284,9 +284,17 @@ impl Session<'_> {
         if self.recipients.len() >= MAX_RECIPIENTS {
             return Reply::new(452, "4.5.3", "Too many recipients");
         }
-        if !self.listener.mailbox.accepts(&recipient).await {
-            tracing::info!(code = 550, "unknown recipient");
-            return Reply::new(550, "5.1.1", "No such Direct address here");
+        match self.listener.mailbox.accepts(&recipient).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(code = 550, "unknown recipient");
+                return Reply::new(550, "5.1.1", "No such Direct address here");
+            }
+            Err(error) => {
+                let cause = error.source().map(ToString::to_string);
+                tracing::error!(code = 451, %error, cause, "the mailbox could not look up a recipient");
+                return Reply::temporary_failure();
+            }
         }
         if !self.recipients.contains(&recipient) {
             self.recipients.push(recipient);
@@ -331,6 +339,11 @@ impl Session<'_> {
                     Ok(()) => {
                         tracing::info!(code = 250, recipients = count, size, "message delivered");
                         Reply::new(250, "2.0.0", "Message accepted for delivery")
+                    }
+                    Err(DeliveryError::Refused(refusal)) => {
+                        let reply = refusal.smtp_reply();
+                        tracing::info!(code = reply.code, %refusal, size, "message refused by the mailbox");
+                        Reply::new(reply.code, reply.enhanced, reply.text)
                     }
                     Err(error) => {
                         let cause = error.source().map(ToString::to_string);
