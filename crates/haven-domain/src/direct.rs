@@ -22,6 +22,14 @@ pub const MAX_DIRECT_NAME_CHARS: usize = 64;
 /// invitation is refused and the message is deleted.
 pub const HELD_DIRECT_MESSAGE_LIFETIME: Duration = Duration::days(30);
 
+/// Wrong answers (or wrong e-mail addresses) allowed when picking up a held message: the third
+/// locks it for good, as for a Patient Connect code.
+pub const MAX_HELD_ANSWER_ATTEMPTS: u32 = crate::connect::MAX_ANSWER_ATTEMPTS;
+
+/// The local part of the address that holds messages for people whose Direct address the
+/// sender does not know (`newuser@` the Direct domain); see [`NewUserSubject`].
+pub const NEWUSER_LOCAL_PART: &str = "newuser";
+
 /// The largest message, as received and before decryption, that Haven means to accept: 25 MiB,
 /// the common limit of mail relays. It is for the listener to announce and enforce (SMTP
 /// `SIZE`); the store does not check it.
@@ -260,6 +268,9 @@ pub struct HeldDirectMessage {
     /// When an unreleased message stops being available: [`HELD_DIRECT_MESSAGE_LIFETIME`]
     /// after `held_at`.
     pub expires_at: OffsetDateTime,
+    /// Wrong answers (or wrong e-mail addresses) given so far; at
+    /// [`MAX_HELD_ANSWER_ATTEMPTS`] the message is locked.
+    pub failed_attempts: u32,
     /// Who picked it up and when, once released.
     pub released: Option<HeldRelease>,
     /// The sender's address, as received.
@@ -292,6 +303,8 @@ pub enum HeldStatus {
     Released,
     /// Its lifetime passed without a pickup.
     Expired,
+    /// Too many wrong answers: it can no longer be picked up.
+    Locked,
 }
 
 impl HeldDirectMessage {
@@ -300,10 +313,12 @@ impl HeldDirectMessage {
         held_at + HELD_DIRECT_MESSAGE_LIFETIME
     }
 
-    /// Its status at `now`: a release is final, then expiry.
+    /// Its status at `now`: a release is final, then the lock, then expiry.
     pub fn status_at(&self, now: OffsetDateTime) -> HeldStatus {
         if self.released.is_some() {
             HeldStatus::Released
+        } else if self.failed_attempts >= MAX_HELD_ANSWER_ATTEMPTS {
+            HeldStatus::Locked
         } else if now >= self.expires_at {
             HeldStatus::Expired
         } else {
@@ -325,6 +340,62 @@ impl HeldDirectMessage {
             read_at: None,
             attachments: self.attachments.clone(),
         }
+    }
+}
+
+/// The subject line of a message sent to `newuser@`:
+/// `Email[;Question;Answer][;RealSubject]`. The e-mail address is where the invitation goes;
+/// the question and answer, both or neither, are what the person must answer at pickup (without
+/// them, the person confirms the e-mail address instead); the rest is the message's real
+/// subject.
+///
+/// Choices where the documentation is silent: fields are trimmed; two fields are the address
+/// and a subject, three are the address, question and answer, and from four on everything after
+/// the answer is the subject (which may itself hold semicolons); a question or answer of more
+/// than [`MAX_CONNECT_TEXT_CHARS`](crate::connect::MAX_CONNECT_TEXT_CHARS) characters is
+/// refused, as for Patient Connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUserSubject {
+    /// The person's contact address.
+    pub email: EmailAddress,
+    /// The sender's question and its answer, if given.
+    pub challenge: Option<(String, String)>,
+    /// The real subject (empty when none was given).
+    pub subject: String,
+}
+
+/// Why a `newuser@` subject line cannot be used. The message is refused; errors never echo
+/// the subject, which may hold the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NewUserSubjectError {
+    /// The first field is not an e-mail address.
+    #[error("the subject must start with the person's e-mail address")]
+    Email,
+    /// The question or the answer is empty or too long.
+    #[error("the question and the answer must both be given, each of 1 to 255 characters")]
+    Challenge,
+}
+
+impl NewUserSubject {
+    /// Reads a subject line (the decoded `Subject:` text).
+    pub fn parse(line: &str) -> Result<Self, NewUserSubjectError> {
+        // The subject after the answer is kept whole, semicolons and all.
+        let fields: Vec<&str> = line.splitn(4, ';').map(str::trim).collect();
+        let email = EmailAddress::parse(fields[0]).map_err(|_| NewUserSubjectError::Email)?;
+        let (challenge, subject) = match fields.len() {
+            1 => (None, String::new()),
+            2 => (None, fields[1].to_owned()),
+            _ => {
+                let (question, answer) = (fields[1], fields[2]);
+                let usable =
+                    |text: &str| !text.is_empty() && text.chars().count() <= crate::connect::MAX_CONNECT_TEXT_CHARS;
+                if !usable(question) || !usable(answer) {
+                    return Err(NewUserSubjectError::Challenge);
+                }
+                (Some((question.to_owned(), answer.to_owned())), fields.get(3).copied().unwrap_or_default().to_owned())
+            }
+        };
+        Ok(Self { email, challenge, subject })
     }
 }
 
@@ -379,6 +450,7 @@ mod tests {
             answer_hash: None,
             held_at: HELD,
             expires_at: HeldDirectMessage::expiry_for(HELD),
+            failed_attempts: 0,
             released: None,
             from: "dr.who@direct.clinic.example".to_owned(),
             to: vec!["newuser@direct.haven.example".to_owned()],
@@ -398,5 +470,38 @@ mod tests {
         assert_eq!(message.status_at(HELD + Duration::days(60)), HeldStatus::Released);
         let delivered = message.message_for(person_id);
         assert_eq!((delivered.id, delivered.person_id, delivered.read_at), (message.id, person_id, None));
+    }
+
+    #[test]
+    fn three_wrong_answers_lock_a_held_message() {
+        let mut message = held();
+        message.failed_attempts = MAX_HELD_ANSWER_ATTEMPTS - 1;
+        assert_eq!(message.status_at(HELD), HeldStatus::Waiting);
+        message.failed_attempts = MAX_HELD_ANSWER_ATTEMPTS;
+        assert_eq!(message.status_at(HELD), HeldStatus::Locked);
+    }
+
+    #[test]
+    fn newuser_subjects_name_the_address_the_challenge_and_the_subject() {
+        let plain = NewUserSubject::parse("Ana@Example.org").unwrap();
+        assert_eq!((plain.email.as_str(), plain.challenge, plain.subject.as_str()), ("ana@example.org", None, ""));
+        let with_subject = NewUserSubject::parse("ana@example.org; Your results").unwrap();
+        assert_eq!((with_subject.challenge, with_subject.subject.as_str()), (None, "Your results"));
+        let documented = NewUserSubject::parse(
+            "user@direct.healthvault.com;What is your mother's maiden name;McKinney;You have a new message",
+        )
+        .unwrap();
+        assert_eq!(documented.challenge, Some(("What is your mother's maiden name".to_owned(), "McKinney".to_owned())));
+        assert_eq!(documented.subject, "You have a new message");
+        let challenge_only = NewUserSubject::parse("ana@example.org;Pet's name?;Rex").unwrap();
+        assert_eq!((challenge_only.challenge.is_some(), challenge_only.subject.as_str()), (true, ""));
+        let semicolons = NewUserSubject::parse("ana@example.org;Q;A;Results; part 2").unwrap();
+        assert_eq!(semicolons.subject, "Results; part 2");
+        assert_eq!(NewUserSubject::parse("Your results"), Err(NewUserSubjectError::Email));
+        assert_eq!(NewUserSubject::parse("ana@example.org;;A;S"), Err(NewUserSubjectError::Challenge));
+        assert_eq!(
+            NewUserSubject::parse(&format!("ana@example.org;Q;{};S", "a".repeat(256))),
+            Err(NewUserSubjectError::Challenge)
+        );
     }
 }

@@ -493,12 +493,16 @@ struct AccountPage<'a> {
     instance_name: String,
     password_changed: String,
     notice: Option<&'static str>,
+    /// The person's Direct address (or that they have none), when the instance has Direct.
+    direct_address: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct AccountQuery {
     #[serde(default)]
     changed: Option<String>,
+    #[serde(default)]
+    direct: Option<String>,
 }
 
 pub(crate) async fn account(
@@ -515,9 +519,29 @@ pub(crate) async fn account(
         CountryPlacement::Instance(instance) => instance.name.clone(),
         CountryPlacement::Unsupported => state.instance_id.to_string(),
     };
-    let notice = query.changed.is_some().then_some("Your password was changed. Other browsers were signed out.");
-    let page =
-        AccountPage { chrome: visit.chrome(&state), person, instance_name: placement_name, password_changed, notice };
+    let notice = if query.changed.is_some() {
+        Some("Your password was changed. Other browsers were signed out.")
+    } else {
+        query.direct.is_some().then_some("Your Direct address was saved.")
+    };
+    let direct_address = match crate::direct::enabled(&state) {
+        Ok(direct) => Some(
+            state
+                .store
+                .direct_address_of_person(person.id)
+                .await?
+                .map_or_else(|| "none chosen yet".to_owned(), |name| name.address_in(&direct.domain)),
+        ),
+        Err(_) => None,
+    };
+    let page = AccountPage {
+        chrome: visit.chrome(&state),
+        person,
+        instance_name: placement_name,
+        password_changed,
+        notice,
+        direct_address,
+    };
     Ok(render(&page)?.into_response())
 }
 

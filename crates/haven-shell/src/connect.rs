@@ -48,7 +48,7 @@ use crate::redirect::records_of;
 use crate::visit::Visit;
 use crate::{Chrome, ShellState};
 use locate::Held;
-use memory::Client;
+pub(crate) use memory::Client;
 
 /// The Patient Connect and DOPU pages.
 pub(crate) fn routes() -> Router<ShellState> {
@@ -138,7 +138,7 @@ pub(crate) struct CodeQuery {
 }
 
 /// Who is making an attempt, for the failure limit.
-fn client(visit: &Visit, connection: Option<Extension<ConnectInfo<SocketAddr>>>) -> Client {
+pub(crate) fn client(visit: &Visit, connection: Option<Extension<ConnectInfo<SocketAddr>>>) -> Client {
     match connection {
         Some(Extension(ConnectInfo(address))) => Client::Address(address.ip()),
         None => Client::Session(visit.session.token_hash),
@@ -250,16 +250,16 @@ pub(crate) struct Notice {
 }
 
 impl Notice {
-    fn new(status: StatusCode, title: impl Into<String>, paragraphs: Vec<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, title: impl Into<String>, paragraphs: Vec<String>) -> Self {
         Self { status, title: title.into(), paragraphs, links: Vec::new() }
     }
 
-    fn link(mut self, address: impl Into<String>, text: impl Into<String>) -> Self {
+    pub(crate) fn link(mut self, address: impl Into<String>, text: impl Into<String>) -> Self {
         self.links.push((address.into(), text.into()));
         self
     }
 
-    fn page(&self, state: &ShellState, visit: &Visit) -> Result<Response, ShellError> {
+    pub(crate) fn page(&self, state: &ShellState, visit: &Visit) -> Result<Response, ShellError> {
         Ok((self.status, render(&NoticePage { chrome: visit.chrome(state), notice: self })?).into_response())
     }
 
@@ -522,16 +522,16 @@ fn wrong_answer_page(
 
 /// A record in a flow's picker.
 #[derive(Debug)]
-struct RecordChoice {
-    id: String,
-    name: String,
-    relationship: &'static str,
-    checked: bool,
+pub(crate) struct RecordChoice {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) relationship: &'static str,
+    pub(crate) checked: bool,
 }
 
 /// The records `person` may choose: those they are custodian of (and, when `writable`, that
 /// are not read-only), in the store's order.
-async fn custodian_records(
+pub(crate) async fn custodian_records(
     state: &ShellState,
     person: &Person,
     writable: bool,
@@ -542,7 +542,7 @@ async fn custodian_records(
 }
 
 /// The picker's entries, `chosen` (or else the person's own record, or the only one) checked.
-fn record_choices(records: &[(Record, RecordMember)], chosen: Option<&str>) -> Vec<RecordChoice> {
+pub(crate) fn record_choices(records: &[(Record, RecordMember)], chosen: Option<&str>) -> Vec<RecordChoice> {
     let default = match chosen {
         Some(chosen) => Some(chosen.to_owned()),
         None => records
@@ -564,7 +564,7 @@ fn record_choices(records: &[(Record, RecordMember)], chosen: Option<&str>) -> V
 
 /// The chosen record among `records`: `Ok(None)` when none was chosen, `Err` when the choice is
 /// not one of them.
-fn chosen_record<'r>(
+pub(crate) fn chosen_record<'r>(
     records: &'r [(Record, RecordMember)],
     chosen: &str,
 ) -> Result<Option<&'r (Record, RecordMember)>, ()> {

@@ -8,6 +8,7 @@ mod accounts;
 mod bounce;
 mod connect;
 mod consent;
+mod direct;
 mod error;
 mod form;
 mod password;
@@ -36,6 +37,7 @@ use crate::error::{ShellError, render};
 use crate::visit::Visit;
 
 pub use connect::{ANSWERED_STEP_LIFETIME, CODE_FAILURE_WINDOW, MAX_CODE_FAILURES};
+pub use direct::{DirectSettings, MailSettings, MessageCenter};
 pub use peers::{PEER_LOOKUP_TIMEOUT, PeerClientError, Peers};
 
 /// Sign-in attempts allowed per minute from one network address, before the per-account
@@ -84,6 +86,10 @@ pub struct ShellState {
     /// How to ask the other instances where an account lives; `None` when the deployment
     /// has no federation key (a single instance), so there is no one to ask.
     peers: Option<Peers>,
+    /// How the instance sends e-mail; `None` when it sends none.
+    mail: Option<MailSettings>,
+    /// The instance's Direct domain; `None` when Direct messaging is not enabled here.
+    direct: Option<Arc<DirectSettings>>,
 }
 
 impl ShellState {
@@ -99,7 +105,7 @@ impl ShellState {
             sign_in: RateLimiter::keyed(Quota::per_minute(settings.sign_ins_per_minute_per_address)),
         });
         let connect = Arc::new(connect::ConnectMemory::default());
-        Self { instance_id, topology, store, clock, settings, limits, connect, peers: None }
+        Self { instance_id, topology, store, clock, settings, limits, connect, peers: None, mail: None, direct: None }
     }
 
     /// The same state, asking the topology's other instances through `peers` where accounts
@@ -108,6 +114,30 @@ impl ShellState {
     pub fn with_peers(mut self, peers: Peers) -> Self {
         self.peers = Some(peers);
         self
+    }
+
+    /// The same state, sending e-mail (invitations, notifications) with `mail`.
+    #[must_use]
+    pub fn with_mail(mut self, mail: MailSettings) -> Self {
+        self.mail = Some(mail);
+        self
+    }
+
+    /// The same state, with Direct messaging for `direct`'s domain: the message center's pages,
+    /// and replies sent with the mail settings.
+    #[must_use]
+    pub fn with_direct(mut self, direct: DirectSettings) -> Self {
+        self.direct = Some(Arc::new(direct));
+        self
+    }
+
+    /// The message center that the SMTP listener delivers into, when Direct messaging and mail
+    /// are both set up.
+    pub fn message_center(&self) -> Option<MessageCenter> {
+        match (&self.direct, &self.mail) {
+            (Some(_), Some(mail)) => Some(MessageCenter::new(self.clone(), mail.clone())),
+            _ => None,
+        }
     }
 
     fn instance(&self) -> Option<&Instance> {
@@ -136,6 +166,8 @@ pub(crate) struct Chrome {
     pub(crate) person_name: Option<String>,
     /// The session's CSRF token.
     pub(crate) csrf: String,
+    /// Whether the instance has a message center (Direct messaging) to link to.
+    pub(crate) messages: bool,
 }
 
 /// The Shell's routes. Serve them with `into_make_service_with_connect_info::<SocketAddr>()`
@@ -151,6 +183,7 @@ pub fn router(state: ShellState) -> Router {
         .merge(records::routes())
         .merge(redirect::routes())
         .merge(connect::routes())
+        .merge(direct::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), visit::attach));
     Router::new()

@@ -9,8 +9,8 @@
 //! shows the person every thing, Personal ones included: they are the person's own.
 
 mod applications;
-mod create;
-mod measurements;
+pub(crate) mod create;
+pub(crate) mod measurements;
 mod summary;
 mod view;
 

@@ -50,6 +50,7 @@ impl Visit {
                 .map_or_else(|| state.instance_id.to_string(), |instance| instance.name.clone()),
             person_name: self.person.as_ref().map(Person::full_name),
             csrf: self.session.csrf_token.clone(),
+            messages: state.direct.is_some(),
         }
     }
 

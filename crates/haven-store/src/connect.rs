@@ -171,12 +171,18 @@ macro_rules! attach_blobs {
     };
 }
 
-/// Counts one wrong answer on the row `id` of `table` (connect requests or packages) with one
-/// atomic update; returns the count after it, or 0 if the row is gone.
-async fn count_wrong_answer(store: &SqlStore, table: &'static str, id: Uuid) -> StoreResult<u32> {
+/// Counts one wrong answer on the row of `table` whose `key` column is `id` (connect requests,
+/// packages, held Direct messages) with one atomic update; returns the count after it, or 0 if
+/// the row is gone.
+pub(crate) async fn count_wrong_answer(
+    store: &SqlStore,
+    table: &'static str,
+    key: &'static str,
+    id: Uuid,
+) -> StoreResult<u32> {
     let count: Option<i64> = on_db!(&store.db, |pool| {
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "UPDATE {table} SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts"
+            "UPDATE {table} SET failed_attempts = failed_attempts + 1 WHERE {key} = $1 RETURNING failed_attempts"
         )))
         .bind(id)
         .fetch_optional(pool)
@@ -277,7 +283,7 @@ impl ConnectStore for SqlStore {
     }
 
     async fn record_wrong_connect_answer(&self, id: ConnectRequestId) -> StoreResult<u32> {
-        count_wrong_answer(self, "connect_requests", id.as_uuid()).await
+        count_wrong_answer(self, "connect_requests", "id", id.as_uuid()).await
     }
 
     async fn validate_connect_request(
@@ -531,7 +537,7 @@ impl ConnectStore for SqlStore {
     }
 
     async fn record_wrong_package_answer(&self, id: ConnectPackageId) -> StoreResult<u32> {
-        count_wrong_answer(self, "connect_packages", id.as_uuid()).await
+        count_wrong_answer(self, "connect_packages", "id", id.as_uuid()).await
     }
 
     async fn pick_up_connect_package(

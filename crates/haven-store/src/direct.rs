@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use haven_domain::direct::{
     DirectAddressName, DirectAttachment, DirectAttachmentId, DirectDocumentKind, DirectMessage, DirectMessageId,
-    DirectMessageSummary, HeldDirectMessage, HeldRelease,
+    DirectMessageSummary, HeldDirectMessage, HeldRelease, MAX_HELD_ANSWER_ATTEMPTS,
 };
 use haven_domain::ids::{PersonId, RecordId, ThingId};
 use haven_domain::person::EmailAddress;
@@ -104,6 +104,7 @@ struct HeldRow {
     expires_at: i64,
     released_person_id: Option<Uuid>,
     released_at: Option<i64>,
+    failed_attempts: i64,
     sender: String,
     recipients: String,
     subject: String,
@@ -111,7 +112,7 @@ struct HeldRow {
 }
 
 const HELD_COLUMNS: &str = "h.message_id, h.invited_email, h.invitation_hash, h.question, h.answer_hash, h.held_at, \
-     h.expires_at, h.released_person_id, h.released_at, m.sender, m.recipients, m.subject, m.body_text";
+     h.expires_at, h.released_person_id, h.released_at, h.failed_attempts, m.sender, m.recipients, m.subject, m.body_text";
 
 impl HeldRow {
     fn into_held(self, attachments: Vec<DirectAttachment>) -> Result<HeldDirectMessage, StoreError> {
@@ -130,6 +131,8 @@ impl HeldRow {
             answer_hash: self.answer_hash,
             held_at: instant(self.held_at)?,
             expires_at: instant(self.expires_at)?,
+            failed_attempts: u32::try_from(self.failed_attempts)
+                .map_err(|_| StoreError::corrupt(format!("attempt count {}", self.failed_attempts)))?,
             released,
             from: self.sender,
             to: from_json(&self.recipients)?,
@@ -380,8 +383,8 @@ impl DirectStore for SqlStore {
                 );
                 sqlx::query(
                     "INSERT INTO direct_held_messages (message_id, invited_email, invitation_hash, question, \
-                     answer_hash, held_at, expires_at, released_person_id, released_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     answer_hash, held_at, expires_at, released_person_id, released_at, failed_attempts) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(held.id.as_uuid())
                 .bind(held.invited_email.as_str())
@@ -392,6 +395,7 @@ impl DirectStore for SqlStore {
                 .bind(micros(held.expires_at))
                 .bind(held.released.map(|release| release.person_id.as_uuid()))
                 .bind(held.released.map(|release| micros(release.released_at)))
+                .bind(i64::from(held.failed_attempts))
                 .execute(&mut *tx)
                 .await?;
                 Ok(())
@@ -433,11 +437,12 @@ impl DirectStore for SqlStore {
                 // the first to commit and then finds the message released.
                 let released = sqlx::query(
                     "UPDATE direct_held_messages SET released_person_id = $1, released_at = $2 \
-                     WHERE message_id = $3 AND released_at IS NULL AND expires_at > $2",
+                     WHERE message_id = $3 AND released_at IS NULL AND expires_at > $2 AND failed_attempts < $4",
                 )
                 .bind(person_id.as_uuid())
                 .bind(micros(now))
                 .bind(id.as_uuid())
+                .bind(i64::from(MAX_HELD_ANSWER_ATTEMPTS))
                 .execute(&mut *tx)
                 .await
                 .map_err(|error| missing_person(error, person_id))?
@@ -459,6 +464,10 @@ impl DirectStore for SqlStore {
             }
             .await
         })
+    }
+
+    async fn record_wrong_held_answer(&self, id: DirectMessageId) -> StoreResult<u32> {
+        crate::connect::count_wrong_answer(self, "direct_held_messages", "message_id", id.as_uuid()).await
     }
 
     async fn delete_expired_held_direct_messages(&self, now: OffsetDateTime) -> StoreResult<u64> {

@@ -583,7 +583,7 @@ pub trait DirectStore: Send + Sync {
         invitation_hash: TokenHash,
     ) -> StoreResult<Option<HeldDirectMessage>>;
     /// Releases a held message into the person's message center at `now`, once: in one
-    /// transaction, only if it is neither released nor expired at `now`; `false` otherwise
+    /// transaction, only if it is neither released, locked nor expired at `now`; `false` otherwise
     /// (then nothing changes), so two pickups cannot both take it. The message keeps its id
     /// and arrival time.
     async fn release_held_direct_message(
@@ -592,6 +592,11 @@ pub trait DirectStore: Send + Sync {
         person_id: PersonId,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
+    /// Counts one wrong answer (or wrong e-mail address) given to pick up a held message, and
+    /// returns the count after it (0 if there is no such message). At
+    /// [`haven_domain::direct::MAX_HELD_ANSWER_ATTEMPTS`] the message is locked: it is no
+    /// longer released.
+    async fn record_wrong_held_answer(&self, id: DirectMessageId) -> StoreResult<u32>;
     /// Deletes held messages not released by `now` whose time is over, with their
     /// attachments; returns how many.
     async fn delete_expired_held_direct_messages(&self, now: OffsetDateTime) -> StoreResult<u64>;

@@ -28,12 +28,48 @@
 //! [federation]
 //! key-file = "federation.key"
 //!
+//! # Outgoing mail (invitations, new-message notifications, Direct replies): an SMTP relay...
+//! [mail]
+//! from = "no-reply@haven.example"
+//! relay = "smtp.example.org:587"
+//! # "starttls" (the default), "tls" (implicit TLS), or "none" (plain SMTP, loopback hosts only).
+//! relay-security = "starttls"
+//! # Optional SMTP AUTH, the password in a file (relative to this file).
+//! # relay-username = "haven"
+//! # relay-password-file = "relay.password"
+//! # ...or, for development, a folder where each mail is saved as an .eml file:
+//! # folder = "mail"
+//!
+//! # Direct messaging (needs [mail]): providers' S/MIME mail to people's Direct addresses.
+//! [direct]
+//! domain = "direct.haven.example"
+//! # The domain's certificate (then any intermediates) and its unencrypted private key, PEM.
+//! certificate = "direct/domain.pem"
+//! private-key = "direct/domain.key"
+//! # CA certificates a sender's signing certificate must chain to: files, each one anchor or a
+//! # bundle. Providers' own certificates in these files are also used to encrypt replies.
+//! trust-anchors = ["direct/anchors.pem"]
+//! # Optional: more providers' certificates that replies may be encrypted to.
+//! recipient-certificates = []
+//! # The SMTP listener ("systemd:N" as for the other listeners).
+//! smtp-listen = "0.0.0.0:25"
+//! # Optional: the host name in the greeting (default: the domain), the largest message
+//! # (default 25 MiB), and STARTTLS with a certificate and key (PEM), required or offered.
+//! # smtp-hostname = "mx.direct.haven.example"
+//! # max-message-bytes = 26214400
+//! # tls-certificate = "direct/smtp.pem"
+//! # tls-private-key = "direct/smtp.key"
+//! # require-tls = false
+//!
 //! # Development only; never in production.
 //! [development]
 //! # Allow `haven dev grant` to open accounts, grant applications and issue user tokens
 //! # from the command line, without the Shell. Default false.
 //! test-grants = false
 //! ```
+
+mod direct;
+mod mail;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -44,6 +80,9 @@ use haven_domain::topology::{Instance, InstanceId, Topology};
 use haven_store::{PostgresConfig, SqliteConfig, StoreConfig};
 use serde::Deserialize;
 use toml::Spanned;
+
+pub use direct::DirectConfig;
+pub use mail::{MailConfig, MailTransport};
 
 /// Where a listener gets its socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +112,10 @@ pub struct InstanceConfig {
     pub database: StoreConfig,
     /// The deployment's federation key (`[federation] key-file`), if configured.
     pub federation_key: Option<FederationKey>,
+    /// Outgoing mail (`[mail]`), if configured.
+    pub mail: Option<MailConfig>,
+    /// Direct messaging (`[direct]`), if enabled.
+    pub direct: Option<DirectConfig>,
     /// Development-only switches.
     pub development: DevelopmentConfig,
 }
@@ -109,6 +152,10 @@ struct RawConfig {
     database: Spanned<RawDatabase>,
     #[serde(default)]
     federation: Option<RawFederation>,
+    #[serde(default)]
+    mail: Option<mail::RawMail>,
+    #[serde(default)]
+    direct: Option<Spanned<direct::RawDirect>>,
     #[serde(default)]
     development: RawDevelopment,
 }
@@ -248,6 +295,20 @@ pub fn load(path: &Path) -> Result<InstanceConfig, SourceError> {
         ));
     }
 
+    let mail = raw.mail.map(|raw_mail| mail::read(&source, base, raw_mail)).transpose()?;
+    let direct = match raw.direct {
+        None => None,
+        Some(raw_direct) => {
+            if mail.is_none() {
+                return Err(source.error(
+                    raw_direct.span(),
+                    "direct: needs a [mail] table, to tell people of new messages and to send replies",
+                ));
+            }
+            Some(direct::read(&source, base, raw_direct.into_inner())?)
+        }
+    };
+
     Ok(InstanceConfig {
         path: path.to_path_buf(),
         instance_id,
@@ -257,6 +318,8 @@ pub fn load(path: &Path) -> Result<InstanceConfig, SourceError> {
         shell_listen,
         database,
         federation_key,
+        mail,
+        direct,
         development: DevelopmentConfig {
             test_grants: raw.development.test_grants,
             eventing_loopback_http: raw.development.eventing_loopback_http,
@@ -430,5 +493,49 @@ sqlite = "data/us.db"
         assert!(both.message.contains("not both"), "{both}");
         let neither = error_for(&CONFIG.replace("sqlite = \"data/us.db\"", ""));
         assert!(neither.message.contains("give sqlite"), "{neither}");
+    }
+
+    #[test]
+    fn mail_goes_to_a_relay_or_a_folder() {
+        let folder = load(&write(&format!("{CONFIG}\n[mail]\nfrom = \"no-reply@haven.test\"\nfolder = \"mail\"\n")).1);
+        let mail = folder.unwrap().mail.unwrap();
+        assert!(matches!(mail.transport, MailTransport::Folder(ref path) if path.ends_with("mail")));
+        let relay = format!(
+            "{CONFIG}\n[mail]\nfrom = \"no-reply@haven.test\"\nrelay = \"127.0.0.1:2525\"\nrelay-security = \"none\"\n"
+        );
+        assert!(matches!(load(&write(&relay).1).unwrap().mail.unwrap().transport, MailTransport::Relay(_)));
+        let remote_plain = relay.replace("127.0.0.1:2525", "smtp.example.org:25");
+        assert!(error_for(&remote_plain).message.contains("mail.relay"), "plain SMTP only to loopback");
+        let bad_from = error_for(&format!("{CONFIG}\n[mail]\nfrom = \"nobody\"\nfolder = \"mail\"\n"));
+        assert!(bad_from.message.starts_with("mail.from"), "{bad_from}");
+        let neither = error_for(&format!("{CONFIG}\n[mail]\nfrom = \"no-reply@haven.test\"\n"));
+        assert!(neither.message.contains("give relay"), "{neither}");
+    }
+
+    #[test]
+    fn direct_needs_mail_and_readable_certificates() {
+        let pki = haven_testkit::pki::Pki::new();
+        let direct = format!(
+            "\n[direct]\ndomain = \"Direct.Haven.Test\"\ncertificate = \"{}\"\nprivate-key = \"{}\"\n\
+             trust-anchors = [\"{}\"]\nsmtp-listen = \"127.0.0.1:0\"\n",
+            pki.instance.certificate.display(),
+            pki.instance.key.display(),
+            pki.trusted_anchor.display()
+        );
+        let without_mail = error_for(&format!("{CONFIG}{direct}"));
+        assert!(without_mail.message.contains("needs a [mail] table"), "{without_mail}");
+        let mail = "\n[mail]\nfrom = \"no-reply@haven.test\"\nfolder = \"mail\"\n";
+        let config = load(&write(&format!("{CONFIG}{mail}{direct}")).1).unwrap();
+        let loaded = config.direct.unwrap();
+        assert_eq!(loaded.domain, "direct.haven.test");
+        assert_eq!(loaded.smtp.max_message_bytes, haven_direct::smtp::DEFAULT_MAX_MESSAGE_BYTES);
+        let wrong_key =
+            direct.replace(&pki.instance.key.display().to_string(), &pki.other_instance.key.display().to_string());
+        let error = error_for(&format!("{CONFIG}{mail}{wrong_key}"));
+        assert!(error.message.contains("does not belong"), "{error}");
+        let no_anchor = direct.replace(&pki.trusted_anchor.display().to_string(), "missing.pem");
+        assert!(error_for(&format!("{CONFIG}{mail}{no_anchor}")).message.starts_with("direct.trust-anchors"));
+        let tls_required = format!("{CONFIG}{mail}{direct}require-tls = true\n");
+        assert!(error_for(&tls_required).message.contains("needs tls-certificate"));
     }
 }

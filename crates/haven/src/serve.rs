@@ -23,6 +23,8 @@ pub struct PreparedInstance {
     store: SqlStore,
     platform: TcpListener,
     shell: TcpListener,
+    /// The Direct SMTP listener, when `[direct]` is configured.
+    smtp: Option<TcpListener>,
 }
 
 impl std::fmt::Debug for PreparedInstance {
@@ -40,6 +42,11 @@ impl PreparedInstance {
     /// The Shell's bound address.
     pub fn shell_address(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.shell.local_addr()?)
+    }
+
+    /// The Direct SMTP listener's bound address, when Direct messaging is enabled.
+    pub fn smtp_address(&self) -> anyhow::Result<Option<SocketAddr>> {
+        Ok(self.smtp.as_ref().map(TcpListener::local_addr).transpose()?)
     }
 
     /// The configuration.
@@ -80,10 +87,14 @@ pub async fn prepare(config: InstanceConfig, sockets: &mut ListenFd) -> anyhow::
     }
     let platform = listener(config.platform_listen, sockets, "Platform").await?;
     let shell = listener(config.shell_listen, sockets, "Shell").await?;
+    let smtp = match &config.direct {
+        Some(direct) => Some(listener(direct.smtp_listen, sockets, "Direct SMTP listener").await?),
+        None => None,
+    };
     let store = SqlStore::open(&config.database)
         .await
         .with_context(|| format!("{}: cannot open the database", config.path.display()))?;
-    Ok(PreparedInstance { config, store, platform, shell })
+    Ok(PreparedInstance { config, store, platform, shell, smtp })
 }
 
 /// Serves prepared instances until Ctrl-C or SIGTERM, then lets in-flight requests finish.
@@ -113,6 +124,33 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
         let mut shell_state = ShellState::new(instance_id.clone(), topology, store.clone(), clock.clone(), settings);
         if let Some(key) = &instance.config.federation_key {
             shell_state = shell_state.with_peers(Peers::new(key.clone(), PEER_LOOKUP_TIMEOUT)?);
+        }
+        if let Some(mail) = &instance.config.mail {
+            shell_state = shell_state.with_mail(mail.settings().context("setting up outgoing mail")?);
+        }
+        if let Some(direct) = &instance.config.direct {
+            shell_state = shell_state.with_direct(direct.shell_settings());
+        }
+        if let (Some(direct), Some(smtp)) = (&instance.config.direct, instance.smtp) {
+            let message_center =
+                shell_state.message_center().context("Direct messaging needs [mail] to tell people of new messages")?;
+            let mut stop = shutdown.clone();
+            tracing::info!(instance = %instance_id, address = ?smtp.local_addr().ok(), domain = %direct.domain, "Direct SMTP listener ready");
+            let listening = haven_direct::smtp::serve(
+                smtp,
+                direct.smtp.clone(),
+                direct.identity.clone(),
+                direct.anchors.clone(),
+                Arc::new(message_center),
+                async move {
+                    // A closed channel also means shut down.
+                    let _ = stop.wait_for(|stopping| *stopping).await;
+                },
+            );
+            servers.spawn(async move {
+                listening.await;
+                Ok(())
+            });
         }
         let shell = haven_shell::router(shell_state);
         // Each process delivers event notifications; over one PostgreSQL, processes share
@@ -164,8 +202,8 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
 }
 
 /// How often an instance deletes ended application sessions and browser sessions (visitors'
-/// sessions last two hours, so a bot's visits do not pile up), and expired connect requests
-/// and packages (Patient Connect and DOPU).
+/// sessions last two hours, so a bot's visits do not pile up), expired connect requests
+/// and packages (Patient Connect and DOPU), and Direct messages held past their 30 days.
 pub const SESSION_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Deletes ended sessions, and connect requests and packages whose time is over, every
@@ -190,6 +228,14 @@ async fn sweep_expired_sessions(
             }
             (Err(error), _) | (_, Err(error)) => {
                 tracing::warn!(instance = %instance_id, %error, "deleting ended sessions failed; trying again later");
+            }
+        }
+        match store.delete_expired_held_direct_messages(now).await {
+            Ok(held_messages) => {
+                tracing::debug!(instance = %instance_id, held_messages, "expired held Direct messages deleted");
+            }
+            Err(error) => {
+                tracing::warn!(instance = %instance_id, %error, "deleting expired held Direct messages failed; trying again later");
             }
         }
         match store.delete_expired_connect_items(now).await {

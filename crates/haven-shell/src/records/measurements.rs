@@ -134,10 +134,10 @@ async fn open_for_adding(
     Ok(Ok(open))
 }
 
-/// What the store said about a write of one new thing.
-enum Written {
-    /// It was written.
-    Done,
+/// What the store said about a write of new things.
+pub(crate) enum Written {
+    /// They were written, with these ids, in order.
+    Done(Vec<ThingId>),
     /// The record is full; the person should hear why.
     Full,
     /// The record cannot be written (read-only, suspended).
@@ -151,25 +151,43 @@ async fn write_new_thing(
     type_id: ThingTypeId,
     data_xml: String,
 ) -> Result<Written, ShellError> {
-    let now = state.clock.now();
-    let draft = ThingDraft {
+    write_new_things(state, open, vec![new_draft(type_id, data_xml)]).await
+}
+
+/// A draft of a new thing with no flags, common data or blobs.
+pub(crate) fn new_draft(type_id: ThingTypeId, data_xml: String) -> ThingDraft {
+    ThingDraft {
         type_id,
         flags: ThingFlags::default(),
         data_xml,
         common: CommonData::default(),
         blobs: Vec::new(),
         updated_end_date: None,
-    };
-    let key = ThingKey {
-        id: ThingId::from_uuid(uuid::Uuid::new_v4()),
-        version: VersionStamp::from_uuid(uuid::Uuid::new_v4()),
-    };
-    let thing = Thing::create(open.record.id, key, draft, shell_audit(&open.person, now))
-        .map_err(|error| ShellError::Internal(format!("the Shell built invalid thing data: {error}")))?;
-    match state.store.write_things(open.record.id, &[ThingChange::Create(thing)]).await {
-        Ok(_) => {
-            tracing::info!(person = %open.person.id, record = %open.record.id, thing = %key.id, "measurement added");
-            Ok(Written::Done)
+    }
+}
+
+/// Writes new things to the record in one transaction, as the person, now. A draft that is
+/// not valid for its type is the Shell's own mistake ([`ShellError::Internal`]).
+pub(crate) async fn write_new_things(
+    state: &ShellState,
+    open: &OpenRecord,
+    drafts: Vec<ThingDraft>,
+) -> Result<Written, ShellError> {
+    let now = state.clock.now();
+    let mut changes = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let key = ThingKey {
+            id: ThingId::from_uuid(uuid::Uuid::new_v4()),
+            version: VersionStamp::from_uuid(uuid::Uuid::new_v4()),
+        };
+        let thing = Thing::create(open.record.id, key, draft, shell_audit(&open.person, now))
+            .map_err(|error| ShellError::Internal(format!("the Shell built invalid thing data: {error}")))?;
+        changes.push(ThingChange::Create(thing));
+    }
+    match state.store.write_things(open.record.id, &changes).await {
+        Ok(keys) => {
+            tracing::info!(person = %open.person.id, record = %open.record.id, things = keys.len(), "things added");
+            Ok(Written::Done(keys.into_iter().map(|key| key.id).collect()))
         }
         Err(StoreError::QuotaExceeded { .. }) => Ok(Written::Full),
         Err(StoreError::RecordNotWritable { .. }) => Ok(Written::NotWritable),
@@ -178,7 +196,7 @@ async fn write_new_thing(
 }
 
 /// The message when a record is full.
-const RECORD_FULL: &str = "This record has reached its size limit, so nothing more can be added to it.";
+pub(crate) const RECORD_FULL: &str = "This record has reached its size limit, so nothing more can be added to it.";
 
 /// Where to go after adding to the record.
 fn after_adding(open: &OpenRecord) -> Response {
@@ -300,7 +318,7 @@ pub(crate) async fn add_weight(
         number_text(entered, 3)
     );
     match write_new_thing(&state, &open, WEIGHT, data_xml).await? {
-        Written::Done => Ok(after_adding(&open)),
+        Written::Done(_) => Ok(after_adding(&open)),
         Written::Full => weight_page(&state, &visit, &open, &form, errors, Some(RECORD_FULL)),
         Written::NotWritable => read_only_page(&state, &visit, &open),
     }
@@ -428,7 +446,7 @@ pub(crate) async fn add_blood_pressure(
         when_xml(when)
     );
     match write_new_thing(&state, &open, BLOOD_PRESSURE, data_xml).await? {
-        Written::Done => Ok(after_adding(&open)),
+        Written::Done(_) => Ok(after_adding(&open)),
         Written::Full => blood_pressure_page(&state, &visit, &open, &form, errors, Some(RECORD_FULL)),
         Written::NotWritable => read_only_page(&state, &visit, &open),
     }

@@ -27,6 +27,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// A Shell of instance 1 (US) of the example topology.
 pub struct TestShell {
     pub router: Router,
+    pub state: ShellState,
     pub store: Arc<SqlStore>,
     pub clock: Arc<ManualClock>,
     _directory: tempfile::TempDir,
@@ -40,9 +41,17 @@ impl TestShell {
 
     /// A Shell whose settings `adjust` changes.
     pub async fn start_with(adjust: impl FnOnce(ShellSettings) -> ShellSettings) -> Self {
+        Self::start_with_state(adjust, |state| state).await
+    }
+
+    /// A Shell whose settings `adjust` changes, and whose state `extend` adds to (mail, Direct).
+    pub async fn start_with_state(
+        adjust: impl FnOnce(ShellSettings) -> ShellSettings,
+        extend: impl FnOnce(ShellState) -> ShellState,
+    ) -> Self {
         let topology = Arc::new(Topology::from_toml("topology.toml", EXAMPLE_TOML).unwrap());
         let clock = Arc::new(ManualClock::new(START));
-        Self::start_instance("1", topology, clock, None, adjust).await
+        Self::start_extended("1", topology, clock, None, adjust, extend).await
     }
 
     /// The Shell of `instance_id` in `topology`, asking its peers through `peers` if given.
@@ -52,6 +61,17 @@ impl TestShell {
         clock: Arc<ManualClock>,
         peers: Option<haven_shell::Peers>,
         adjust: impl FnOnce(ShellSettings) -> ShellSettings,
+    ) -> Self {
+        Self::start_extended(instance_id, topology, clock, peers, adjust, |state| state).await
+    }
+
+    async fn start_extended(
+        instance_id: &str,
+        topology: Arc<Topology>,
+        clock: Arc<ManualClock>,
+        peers: Option<haven_shell::Peers>,
+        adjust: impl FnOnce(ShellSettings) -> ShellSettings,
+        extend: impl FnOnce(ShellState) -> ShellState,
     ) -> Self {
         let directory = tempfile::tempdir().unwrap();
         let store = Arc::new(SqlStore::open(&StoreConfig::sqlite(directory.path().join("shell.db"))).await.unwrap());
@@ -64,7 +84,8 @@ impl TestShell {
         if let Some(peers) = peers {
             state = state.with_peers(peers);
         }
-        Self { router: haven_shell::router(state), store, clock, _directory: directory }
+        let state = extend(state);
+        Self { router: haven_shell::router(state.clone()), state, store, clock, _directory: directory }
     }
 
     /// A browser with no cookies.

@@ -3,7 +3,7 @@
 
 use haven_domain::direct::{
     DirectAddressName, DirectAttachment, DirectAttachmentId, DirectDocumentKind, DirectMessage, DirectMessageId,
-    HELD_DIRECT_MESSAGE_LIFETIME, HeldDirectMessage, HeldRelease,
+    HELD_DIRECT_MESSAGE_LIFETIME, HeldDirectMessage, HeldRelease, HeldStatus, MAX_HELD_ANSWER_ATTEMPTS,
 };
 use haven_store::DirectStore;
 
@@ -68,6 +68,7 @@ fn held(invitation: &str, held_at: OffsetDateTime) -> HeldDirectMessage {
         answer_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
         held_at,
         expires_at: HeldDirectMessage::expiry_for(held_at),
+        failed_attempts: 0,
         released: None,
         from: "dr.who@direct.clinic.example".to_owned(),
         to: vec!["newuser@direct.haven.example".to_owned()],
@@ -200,6 +201,25 @@ pub(crate) async fn held_direct_messages_are_released_once(fixture: &Fixture) {
     assert_eq!(store.held_direct_message_by_invitation(TokenHash::of_token("invitation-2")).await.unwrap(), None);
     assert_eq!(store.direct_messages_of_person(ana).await.unwrap().len(), 1, "the released message stays");
     assert!(store.held_direct_message_by_invitation(TokenHash::of_token("invitation-1")).await.unwrap().is_some());
+}
+
+/// Wrong answers are counted on the held message, and the last allowed one locks it.
+pub(crate) async fn wrong_answers_lock_a_held_message(fixture: &Fixture) {
+    let store = &fixture.store;
+    let waiting = held("invitation-4", NOW);
+    store.hold_direct_message(&waiting).await.unwrap();
+    for expected in 1..MAX_HELD_ANSWER_ATTEMPTS {
+        assert_eq!(store.record_wrong_held_answer(waiting.id).await.unwrap(), expected);
+    }
+    let hash = TokenHash::of_token("invitation-4");
+    let counted = store.held_direct_message_by_invitation(hash).await.unwrap().unwrap();
+    assert_eq!(counted.failed_attempts, MAX_HELD_ANSWER_ATTEMPTS - 1);
+    assert_eq!(counted.status_at(NOW), HeldStatus::Waiting);
+    assert_eq!(store.record_wrong_held_answer(waiting.id).await.unwrap(), MAX_HELD_ANSWER_ATTEMPTS);
+    let locked = store.held_direct_message_by_invitation(hash).await.unwrap().unwrap();
+    assert_eq!(locked.status_at(NOW), HeldStatus::Locked);
+    assert!(!store.release_held_direct_message(waiting.id, fixture.person.id, NOW).await.unwrap(), "locked");
+    assert_eq!(store.record_wrong_held_answer(DirectMessageId::from_uuid(Uuid::new_v4())).await.unwrap(), 0);
 }
 
 /// Two pickups of one held message at the same moment: exactly one wins.

@@ -179,6 +179,7 @@ macro_rules! contract_suite {
                 direct::direct_addresses_are_unique_and_changeable,
                 direct::direct_messages_are_delivered_listed_and_read,
                 direct::held_direct_messages_are_released_once,
+                direct::wrong_answers_lock_a_held_message,
                 direct::concurrent_releases_take_a_held_message_once,
                 schema::down_migrations_reverse_up_migrations,
                 schema::every_row_is_readable_as_text

@@ -1,0 +1,1 @@
+ALTER TABLE direct_held_messages DROP COLUMN failed_attempts;
