@@ -119,40 +119,12 @@ fn python_available() -> bool {
     found
 }
 
-const SMTPLIB_SCRIPT: &str = r#"
-import json, smtplib, ssl, sys
-port, cafile, mode, sender, recipients, path = sys.argv[1:7]
-message = open(path, "rb").read()
-recipients = recipients.split(",")
-try:
-    with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as client:
-        if cafile:
-            client.starttls(context=ssl.create_default_context(cafile=cafile))
-        if mode == "sendmail":
-            refused = client.sendmail(sender, recipients, message)
-            print(json.dumps({"outcome": "sent", "refused": {k: v[0] for k, v in refused.items()}}))
-        else:
-            client.ehlo_or_helo_if_needed()
-            client.mail(sender)
-            for recipient in recipients:
-                client.rcpt(recipient)
-            code, text = client.data(message)
-            print(json.dumps({"outcome": "data", "code": code, "text": text.decode()}))
-except smtplib.SMTPRecipientsRefused as error:
-    codes = {k: [v[0], v[1].decode()] for k, v in error.recipients.items()}
-    print(json.dumps({"outcome": "recipients_refused", "codes": codes}))
-except smtplib.SMTPSenderRefused as error:
-    print(json.dumps({"outcome": "sender_refused", "code": error.smtp_code, "text": error.smtp_error.decode()}))
-except smtplib.SMTPDataError as error:
-    print(json.dumps({"outcome": "data_error", "code": error.smtp_code, "text": error.smtp_error.decode()}))
-"#;
-
 /// Sends the file at `message` with smtplib (STARTTLS trusting `ca_file` when given) and
 /// returns what it reported.
 async fn smtplib(server: &Server, ca_file: Option<&Path>, mode: &str, recipients: &[&str], message: &Path) -> Value {
     let output = tokio::process::Command::new("python3")
         .arg("-c")
-        .arg(SMTPLIB_SCRIPT)
+        .arg(haven_testkit::pki::SMTPLIB_SCRIPT)
         .arg(server.address.port().to_string())
         .arg(ca_file.map(|path| path.to_str().unwrap()).unwrap_or_default())
         .arg(mode)

@@ -412,7 +412,7 @@ async fn a_reply_is_signed_and_encrypted_to_the_provider() {
         .submit(
             &format!("{message_path}/reply"),
             &format!("{message_path}/reply"),
-            &[("text", "Thank you, doctor.\nSee you in May.")],
+            &[("text", "Thank you, doctor.\r\nSee you in May.\nBye.\r")],
         )
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);

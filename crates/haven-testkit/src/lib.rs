@@ -56,6 +56,35 @@ pub struct InstanceSpec {
     /// Whether event subscriptions may name plain-HTTP loopback receivers (`[development]
     /// eventing-loopback-http`).
     pub eventing_loopback_http: bool,
+    /// Where the instance's mail goes (`[mail]`), if anywhere.
+    pub mail: Option<MailSpec>,
+    /// Its Direct messaging domain (`[direct]`), if any; the harness hands it an SMTP socket.
+    pub direct: Option<DirectSpec>,
+}
+
+/// Where an instance's mail goes.
+#[derive(Debug, Clone)]
+pub enum MailSpec {
+    /// A development mail folder (absolute path).
+    Folder(PathBuf),
+    /// A plain-SMTP relay on loopback, such as a [`FakeRelay`].
+    Relay(SocketAddr),
+}
+
+/// An instance's Direct domain: its certificate files and its senders' anchors (absolute
+/// paths, such as a [`pki::Pki`]'s).
+#[derive(Debug, Clone)]
+pub struct DirectSpec {
+    /// The Direct domain.
+    pub domain: String,
+    /// The domain certificate (PEM).
+    pub certificate: PathBuf,
+    /// Its private key (PEM).
+    pub private_key: PathBuf,
+    /// The trust anchor files.
+    pub trust_anchors: Vec<PathBuf>,
+    /// Providers' certificates replies may be encrypted to.
+    pub recipient_certificates: Vec<PathBuf>,
 }
 
 impl InstanceSpec {
@@ -68,6 +97,8 @@ impl InstanceSpec {
             database: Database::Sqlite,
             test_grants: false,
             eventing_loopback_http: false,
+            mail: None,
+            direct: None,
         }
     }
 
@@ -80,6 +111,8 @@ impl InstanceSpec {
             database: Database::Sqlite,
             test_grants: false,
             eventing_loopback_http: false,
+            mail: None,
+            direct: None,
         }
     }
 }
@@ -173,6 +206,8 @@ pub struct RunningInstance {
     pub platform_url: String,
     /// Root URL of its Shell.
     pub shell_url: String,
+    /// Its Direct SMTP listener, when the spec has a Direct domain.
+    pub smtp_address: Option<SocketAddr>,
     /// The process.
     pub process: HavenProcess,
 }
@@ -242,13 +277,20 @@ impl Deployment {
             let config_path = instance_dir.join("haven.toml");
             std::fs::write(&config_path, instance_config(spec))?;
             let arguments = [OsStr::new("serve"), OsStr::new("--config"), config_path.as_os_str()];
-            let process =
-                HavenProcess::spawn(haven, &arguments, vec![platform, shell], &instance_dir.join("haven.log"))?;
+            let mut handed = vec![platform, shell];
+            let mut smtp_address = None;
+            if spec.direct.is_some() {
+                let (smtp, address) = loopback_socket()?;
+                handed.push(smtp);
+                smtp_address = Some(address);
+            }
+            let process = HavenProcess::spawn(haven, &arguments, handed, &instance_dir.join("haven.log"))?;
             instances.push(RunningInstance {
                 id: spec.id.clone(),
                 config_path,
                 platform_url: format!("http://{platform_address}/"),
                 shell_url: format!("http://{shell_address}/"),
+                smtp_address,
                 process,
             });
         }
@@ -312,8 +354,38 @@ fn instance_config(spec: &InstanceSpec) -> String {
     if spec.eventing_loopback_http {
         development.push_str("eventing-loopback-http = true\n");
     }
+    let mail = match &spec.mail {
+        None => String::new(),
+        Some(MailSpec::Folder(folder)) => {
+            format!("\n[mail]\nfrom = \"no-reply@haven.test\"\nfolder = {}\n", toml_string(folder))
+        }
+        Some(MailSpec::Relay(address)) => {
+            format!("\n[mail]\nfrom = \"no-reply@haven.test\"\nrelay = \"{address}\"\nrelay-security = \"none\"\n")
+        }
+    };
+    let direct = match &spec.direct {
+        None => String::new(),
+        Some(direct) => {
+            let list = |paths: &[PathBuf]| paths.iter().map(|path| toml_string(path)).collect::<Vec<_>>().join(", ");
+            format!(
+                "\n[direct]\ndomain = \"{}\"\ncertificate = {}\nprivate-key = {}\ntrust-anchors = [{}]\n\
+                 recipient-certificates = [{}]\nsmtp-listen = \"systemd:2\"\n",
+                direct.domain,
+                toml_string(&direct.certificate),
+                toml_string(&direct.private_key),
+                list(&direct.trust_anchors),
+                list(&direct.recipient_certificates),
+            )
+        }
+    };
     format!(
-        "instance-id = \"{}\"\ntopology = \"../topology.toml\"\n\n[platform]\nlisten = \"systemd:0\"\n\n[shell]\nlisten = \"systemd:1\"\n\n[database]\n{database}\n\n[federation]\nkey-file = \"../federation.key\"\n{development}",
+        "instance-id = \"{}\"\ntopology = \"../topology.toml\"\n\n[platform]\nlisten = \"systemd:0\"\n\n[shell]\nlisten = \"systemd:1\"\n\n[database]\n{database}\n\n[federation]\nkey-file = \"../federation.key\"\n{mail}{direct}{development}",
         spec.id
     )
+}
+
+/// A path as a TOML basic string.
+fn toml_string(path: &Path) -> String {
+    let text = path.display().to_string();
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }

@@ -222,3 +222,37 @@ pub fn direct_message(
     message.push_str("--mixed-1--\r\n");
     message.into_bytes()
 }
+
+/// A Python 3 smtplib client, the independent SMTP sender of the tests:
+/// `python3 -c SMTPLIB_SCRIPT PORT CAFILE MODE SENDER RECIPIENTS PATH` sends the file at PATH to
+/// 127.0.0.1:PORT (with STARTTLS trusting CAFILE unless it is empty) from SENDER to the
+/// comma-separated RECIPIENTS, with `sendmail` (MODE `sendmail`) or command by command (MODE
+/// `data`, to see the reply to DATA), and prints one JSON object: `outcome` (`sent`, `data`,
+/// `recipients_refused`, `sender_refused`, `data_error`) with the codes and texts.
+pub const SMTPLIB_SCRIPT: &str = r#"
+import json, smtplib, ssl, sys
+port, cafile, mode, sender, recipients, path = sys.argv[1:7]
+message = open(path, "rb").read()
+recipients = recipients.split(",")
+try:
+    with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as client:
+        if cafile:
+            client.starttls(context=ssl.create_default_context(cafile=cafile))
+        if mode == "sendmail":
+            refused = client.sendmail(sender, recipients, message)
+            print(json.dumps({"outcome": "sent", "refused": {k: v[0] for k, v in refused.items()}}))
+        else:
+            client.ehlo_or_helo_if_needed()
+            client.mail(sender)
+            for recipient in recipients:
+                client.rcpt(recipient)
+            code, text = client.data(message)
+            print(json.dumps({"outcome": "data", "code": code, "text": text.decode()}))
+except smtplib.SMTPRecipientsRefused as error:
+    codes = {k: [v[0], v[1].decode()] for k, v in error.recipients.items()}
+    print(json.dumps({"outcome": "recipients_refused", "codes": codes}))
+except smtplib.SMTPSenderRefused as error:
+    print(json.dumps({"outcome": "sender_refused", "code": error.smtp_code, "text": error.smtp_error.decode()}))
+except smtplib.SMTPDataError as error:
+    print(json.dumps({"outcome": "data_error", "code": error.smtp_code, "text": error.smtp_error.decode()}))
+"#;

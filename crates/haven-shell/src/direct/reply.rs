@@ -157,7 +157,9 @@ pub(crate) async fn send(
         )
         .page(&state, &visit);
     };
-    let plain = notification(&from, &message.from, &reply_subject(&message.subject), &text.replace('\n', "\r\n"))
+    // Browsers send a textarea's line breaks as CRLF; any mix becomes CRLF, with no lone CR.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n");
+    let plain = notification(&from, &message.from, &reply_subject(&message.subject), &text)
         .map_err(|error| ShellError::Internal(format!("building a reply failed: {error}")))?;
     let state_for_sealing = state.clone();
     let sealed = tokio::task::spawn_blocking(move || {

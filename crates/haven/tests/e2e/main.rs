@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod clinic_cli;
 mod connect;
+mod direct;
 mod eventing;
 mod federation;
 mod global;
