@@ -3,10 +3,14 @@
 
 use mail_parser::{Address, Message, MessageParser, MimeHeaders, PartType};
 use openssl::cms::{CMSOptions, CmsContentInfo};
+use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+use openssl::stack::Stack;
+use openssl::x509::X509;
 
 use crate::address::DirectAddress;
 use crate::identity::{DomainIdentity, TrustAnchors};
 use crate::mime::{self, CmsType};
+use crate::recipients::{names_address, names_domain};
 use crate::refusal::Refusal;
 
 /// A received Direct message whose envelope was decrypted with the domain key and whose
@@ -51,10 +55,23 @@ pub fn receive(raw: &[u8], domain: &DomainIdentity, anchors: &TrustAnchors) -> R
     let decrypted =
         enveloped.decrypt(domain.key(), &domain.certificate().to_owned()).map_err(|_| Refusal::CannotDecrypt)?;
     let signed_entity = parse(&decrypted, "the decrypted content has no header section")?;
-    let content = verified_content(&signed_entity, &decrypted, anchors)?;
+    let (content, signers) = verified_content(&signed_entity, &decrypted, anchors)?;
     let inner = parse(&content, "the signed content has no header section")?;
     check_structure(&inner)?;
-    read_message(&inner, &outer)
+    let message = read_message(&inner, &outer)?;
+    if !signers.iter().any(|signer| names_address(signer, &message.from) || names_domain(signer, message.from.domain()))
+    {
+        return Err(Refusal::SenderMismatch);
+    }
+    Ok(message)
+}
+
+/// The certificates that made the signatures of the signed data `der` (taken from the message).
+fn signers_of(der: &[u8]) -> Result<Vec<X509>, Refusal> {
+    let signed = Pkcs7::from_der(der).map_err(|_| Refusal::MalformedSmime)?;
+    let none = Stack::new().map_err(|_| Refusal::MalformedSmime)?;
+    let signers = signed.signers(&none, Pkcs7Flags::empty()).map_err(|_| Refusal::BadSignature)?;
+    Ok(signers.iter().map(ToOwned::to_owned).collect())
 }
 
 /// Parses an entity that must open with a header field (mail-parser alone reads anything).
@@ -99,8 +116,9 @@ fn enveloped_data(outer: &Message<'_>) -> Result<CmsContentInfo, Refusal> {
 }
 
 /// Verifies the decrypted entity's signature and the signer's chain, and returns the signed
-/// content: the first part of a `multipart/signed`, or the content of opaque signed data.
-fn verified_content(entity: &Message<'_>, raw: &[u8], anchors: &TrustAnchors) -> Result<Vec<u8>, Refusal> {
+/// content (the first part of a `multipart/signed`, or the content of opaque signed data) with
+/// the signers' certificates.
+fn verified_content(entity: &Message<'_>, raw: &[u8], anchors: &TrustAnchors) -> Result<(Vec<u8>, Vec<X509>), Refusal> {
     let root = entity.root_part();
     let content_type = root.content_type().ok_or(Refusal::NotSigned)?;
     if mime::is_type(content_type, "multipart", "signed") {
@@ -135,7 +153,7 @@ fn verified_content(entity: &Message<'_>, raw: &[u8], anchors: &TrustAnchors) ->
             return Err(Refusal::BadSignature);
         };
         check_trust(&mut signed, Some(&content), anchors)?;
-        Ok(content)
+        Ok((content, signers_of(der)?))
     } else if mime::is_pkcs7_mime(content_type) {
         let smime_type = mime::attribute(content_type, "smime-type").unwrap_or("signed-data");
         let der = root.contents();
@@ -150,7 +168,7 @@ fn verified_content(entity: &Message<'_>, raw: &[u8], anchors: &TrustAnchors) ->
         signed
             .verify(None, Some(anchors.store()), None, Some(&mut content), CMSOptions::BINARY)
             .map_err(|_| Refusal::UntrustedSender)?;
-        Ok(content)
+        Ok((content, signers_of(der)?))
     } else {
         Err(Refusal::NotSigned)
     }

@@ -92,7 +92,8 @@ fn is_ca(certificate: &X509Ref) -> bool {
     self_issued || text.contains("CA:TRUE")
 }
 
-fn names_address(certificate: &X509Ref, recipient: &DirectAddress) -> bool {
+/// Whether the certificate is bound to the address itself (`rfc822Name` or subject e-mail).
+pub(crate) fn names_address(certificate: &X509Ref, recipient: &DirectAddress) -> bool {
     let in_alt_names = certificate.subject_alt_names().is_some_and(|names| {
         names.iter().filter_map(|name| name.email()).any(|email| email.eq_ignore_ascii_case(recipient.as_str()))
     });
@@ -103,7 +104,8 @@ fn names_address(certificate: &X509Ref, recipient: &DirectAddress) -> bool {
     in_alt_names || in_subject
 }
 
-fn names_domain(certificate: &X509Ref, domain: &str) -> bool {
+/// Whether the certificate is bound to the domain (`dNSName`): an organisation's certificate.
+pub(crate) fn names_domain(certificate: &X509Ref, domain: &str) -> bool {
     certificate
         .subject_alt_names()
         .is_some_and(|names| names.iter().filter_map(|name| name.dnsname()).any(|dns| dns.eq_ignore_ascii_case(domain)))

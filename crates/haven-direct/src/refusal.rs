@@ -38,6 +38,11 @@ pub enum Refusal {
     /// (delivery not authorized: this sender may not send here).
     #[error("the signer is not under a trusted anchor")]
     UntrustedSender,
+    /// The signature and its chain are good, but the signer's certificate is bound neither to
+    /// the From address nor to its domain: one trusted sender may not write as another.
+    /// `550 5.7.1` (delivery not authorized).
+    #[error("the signer's certificate does not match the From address")]
+    SenderMismatch,
     /// The MIME structure inside or around the S/MIME layers is broken (a multipart with no
     /// boundary or no closing delimiter, bad transfer encoding, no parsable header section, a
     /// missing or invalid From). `554 5.6.0` (other media error). `detail` is a fixed text
@@ -78,6 +83,7 @@ impl Refusal {
             Refusal::NotSigned => (554, "5.7.1", "Direct messages must be S/MIME signed"),
             Refusal::BadSignature => (554, "5.7.7", "Message signature does not verify"),
             Refusal::UntrustedSender => (550, "5.7.1", "Signer is not trusted by this domain"),
+            Refusal::SenderMismatch => (550, "5.7.1", "Signer certificate does not match the From address"),
             Refusal::MalformedMime { .. } => (554, "5.6.0", "Malformed MIME message"),
             Refusal::NewUserSubject => {
                 (554, "5.6.0", "For newuser@ the subject must be Email[;Question;Answer][;Subject]")
@@ -100,6 +106,7 @@ mod tests {
             Refusal::NotSigned,
             Refusal::BadSignature,
             Refusal::UntrustedSender,
+            Refusal::SenderMismatch,
             Refusal::MalformedMime { detail: "multipart without boundary" },
             Refusal::NewUserSubject,
         ];

@@ -46,6 +46,22 @@ fn refuses_a_tampered_signature() {
 }
 
 #[test]
+fn refuses_a_trusted_signer_writing_as_another_sender() {
+    let pki = Pki::new();
+    let trusted =
+        support::Leaf { certificate: pki.trusted_anchor.clone(), key: pki.trusted_anchor.with_extension("key") };
+    let other = haven_testkit::pki::leaf(pki.dir.path(), "other-clinic", &trusted, "email:desk@other-clinic.example");
+    let signed = pki.sign(&provider_message("Hello Jane"), &other, false);
+    let raw = pki.encrypt(&signed, &pki.instance.certificate);
+    assert_eq!(pki.receive(&raw), Err(Refusal::SenderMismatch), "From: dr.smith@provider.example");
+    assert_eq!(Refusal::SenderMismatch.smtp_reply().code, 550);
+    // A certificate bound to the sender's domain (an organisation's) may sign for any address in it.
+    let organisation = haven_testkit::pki::leaf(pki.dir.path(), "organisation", &trusted, "DNS:provider.example");
+    let signed = pki.sign(&provider_message("Hello Jane"), &organisation, false);
+    assert_accepted_visit(&pki.receive(&pki.encrypt(&signed, &pki.instance.certificate)).unwrap());
+}
+
+#[test]
 fn refuses_a_sender_under_an_untrusted_anchor() {
     let pki = Pki::new();
     let signed = pki.sign(&provider_message("Hello Jane"), &pki.rogue_provider, false);
