@@ -298,6 +298,7 @@ async fn run_up(data_dir: &Path, init_only: bool, sockets: &mut ListenFd) -> any
         demo.thumbprint,
         data_dir.join("demo-app").display()
     );
+    print!("{}", up::messaging_summary(data_dir)?);
     if init_only {
         return Ok(());
     }

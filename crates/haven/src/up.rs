@@ -1,7 +1,9 @@
 //! `haven up`: a complete local deployment for a first look. On first run it creates, in
 //! the data directory (default `./haven-data`), a topology with a US and an EU instance,
-//! one configuration file and one SQLite database per instance, and a demo application
-//! registered in both with a freshly generated key pair. Every later run reuses them.
+//! one configuration file and one SQLite database per instance, a demo application
+//! registered in both with a freshly generated key pair, and a local Direct PKI (`direct/`)
+//! for the US instance's Direct messaging. Both instances save their mail in `mail/`. Every
+//! later run reuses the files as they are.
 
 use std::path::{Path, PathBuf};
 
@@ -15,8 +17,8 @@ use haven_store::{ApplicationStore, SqlStore};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::certificate;
-use crate::config;
+use crate::certificate::{self, DirectName};
+use crate::config::{self, ListenAddress, MailTransport};
 
 /// Default data directory, relative to where `haven up` runs.
 pub const DEFAULT_DATA_DIR: &str = "haven-data";
@@ -31,7 +33,25 @@ pub mod ports {
     pub const EU_SHELL: u16 = 8120;
     /// EU Platform.
     pub const EU_PLATFORM: u16 = 8121;
+    /// US Direct SMTP listener.
+    pub const US_DIRECT_SMTP: u16 = 8125;
 }
+
+/// The US instance's Direct domain.
+pub const US_DIRECT_DOMAIN: &str = "direct.us.haven.localhost";
+
+/// The demo provider's Direct address: its certificate and key (`direct/provider.pem`,
+/// `direct/provider.key`) let a developer send the US instance signed, encrypted messages.
+pub const DEMO_PROVIDER_ADDRESS: &str = "dr.demo@provider.haven.localhost";
+
+/// The demo provider's domain, which its certificate names too.
+pub const DEMO_PROVIDER_DOMAIN: &str = "provider.haven.localhost";
+
+/// The folder of the data directory where both instances save outgoing mail as `.eml` files.
+pub const MAIL_FOLDER: &str = "mail";
+
+/// The directory of the data directory holding the Direct certificates and keys.
+pub const DIRECT_DIR: &str = "direct";
 
 /// Where the demo application sends people back to; the sample web application
 /// (`examples/weight-web`) listens here.
@@ -115,8 +135,40 @@ fn write_private_file(path: &Path, content: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
-fn instance_config_text(instance_id: &str, shell_port: u16, platform_port: u16, database: &str) -> String {
-    format!(
+/// An instance of the local deployment, as its configuration file describes it.
+struct LocalInstance {
+    id: &'static str,
+    shell_port: u16,
+    platform_port: u16,
+    database: &'static str,
+    /// The address its mail comes from.
+    mail_from: &'static str,
+    /// Whether it has Direct messaging (with the files of [`write_direct_files`]).
+    direct: bool,
+}
+
+const US: LocalInstance = LocalInstance {
+    id: "1",
+    shell_port: ports::US_SHELL,
+    platform_port: ports::US_PLATFORM,
+    database: "us.db",
+    mail_from: "no-reply@us.haven.localhost",
+    direct: true,
+};
+
+// HealthVault's Direct messaging was US-only; the EU instance sends mail but has no Direct domain.
+const EU: LocalInstance = LocalInstance {
+    id: "2",
+    shell_port: ports::EU_SHELL,
+    platform_port: ports::EU_PLATFORM,
+    database: "eu.db",
+    mail_from: "no-reply@eu.haven.localhost",
+    direct: false,
+};
+
+fn instance_config_text(instance: &LocalInstance) -> String {
+    let LocalInstance { id: instance_id, shell_port, platform_port, database, mail_from, direct } = instance;
+    let mut text = format!(
         r#"# Configuration of instance {instance_id} of the local deployment (see README, "Configuration").
 instance-id = "{instance_id}"
 topology = "topology.toml"
@@ -132,8 +184,58 @@ sqlite = "{database}"
 
 [federation]
 key-file = "federation.key"
+
+# Outgoing mail (invitations, new-message notifications, Direct replies) is not sent: each
+# message is saved as an .eml file in this folder, which both instances share.
+[mail]
+from = "{mail_from}"
+folder = "{MAIL_FOLDER}"
 "#
-    )
+    );
+    if *direct {
+        text.push_str(&format!(
+            r#"
+# Direct messaging, with the local PKI `haven up` made in {DIRECT_DIR}/: the domain's certificate
+# and key, and the trust anchors (the local anchor, and the demo provider's certificate so
+# that replies to it can be encrypted).
+[direct]
+domain = "{US_DIRECT_DOMAIN}"
+certificate = "{DIRECT_DIR}/domain.pem"
+private-key = "{DIRECT_DIR}/domain.key"
+trust-anchors = ["{DIRECT_DIR}/anchors.pem"]
+recipient-certificates = []
+smtp-listen = "127.0.0.1:{smtp_port}"
+"#,
+            smtp_port = ports::US_DIRECT_SMTP,
+        ));
+    }
+    text
+}
+
+/// Writes the local Direct PKI into `directory`, made afresh: the trust anchor (`anchor.pem`,
+/// and `anchor.key` to issue more certificates), the US domain's certificate and key
+/// (`domain.pem`, `domain.key`), the demo provider's (`provider.pem`, `provider.key`), and
+/// `anchors.pem`, the US instance's trust file: the anchor, then the provider's certificate,
+/// so that replies to the provider can be encrypted. Keys are PKCS #8 PEM, mode 0600.
+fn write_direct_files(directory: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(directory).with_context(|| format!("creating {}", directory.display()))?;
+    let anchor = certificate::generate_direct_anchor("Haven local Direct trust anchor")?;
+    let domain =
+        certificate::generate_direct_certificate(&anchor, US_DIRECT_DOMAIN, &[DirectName::Domain(US_DIRECT_DOMAIN)])?;
+    let provider = certificate::generate_direct_certificate(
+        &anchor,
+        "Demo provider",
+        &[DirectName::Address(DEMO_PROVIDER_ADDRESS), DirectName::Domain(DEMO_PROVIDER_DOMAIN)],
+    )?;
+    for (name, pair) in [("anchor", &anchor), ("domain", &domain), ("provider", &provider)] {
+        certificate::write_private_key(&pair.private_key, &directory.join(format!("{name}.key")))?;
+        let path = directory.join(format!("{name}.pem"));
+        std::fs::write(&path, pair.certificate.to_pem()?).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let anchors = [anchor.certificate.to_pem()?, provider.certificate.to_pem()?].concat();
+    let path = directory.join("anchors.pem");
+    std::fs::write(&path, anchors).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }
 
 fn demo_rules() -> (RuleSet, RuleSet) {
@@ -185,9 +287,10 @@ pub async fn ensure_deployment(data_dir: &Path) -> anyhow::Result<bool> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     std::fs::write(&topology_path, topology_text())?;
     write_federation_key(&data_dir.join("federation.key"))?;
+    write_direct_files(&data_dir.join(DIRECT_DIR))?;
     let [us, eu] = config_paths(data_dir);
-    std::fs::write(&us, instance_config_text("1", ports::US_SHELL, ports::US_PLATFORM, "us.db"))?;
-    std::fs::write(&eu, instance_config_text("2", ports::EU_SHELL, ports::EU_PLATFORM, "eu.db"))?;
+    std::fs::write(&us, instance_config_text(&US))?;
+    std::fs::write(&eu, instance_config_text(&EU))?;
 
     let clock = SystemClock;
     let application_id = ApplicationId::from_uuid(uuid::Uuid::new_v4());
@@ -239,4 +342,43 @@ pub fn demo_application(data_dir: &Path) -> anyhow::Result<DemoApplication> {
     let name = path.display().to_string();
     let source = haven_domain::source::SourceText::new(&name, &text);
     Ok(source.parse()?)
+}
+
+/// What the deployment's instances do with mail and Direct messaging, for `haven up`'s
+/// summary: where mail goes, the Direct domain and its SMTP address, and the demo provider's
+/// files. A deployment an older `haven up` made has neither, and is left so: the summary says
+/// how to get them.
+pub fn messaging_summary(data_dir: &Path) -> anyhow::Result<String> {
+    let mut mail_lines = String::new();
+    let mut direct_lines = String::new();
+    for path in config_paths(data_dir) {
+        let instance_config = config::load(&path)?;
+        let name = &instance_config.instance().name;
+        if let Some(mail) = &instance_config.mail {
+            let destination = match &mail.transport {
+                MailTransport::Folder(folder) => format!("saved as .eml files in {}", folder.display()),
+                MailTransport::Relay(relay) => format!("sent through the relay {}:{}", relay.host, relay.port),
+            };
+            mail_lines.push_str(&format!("Mail ({name}, from {}): {destination}\n", mail.from));
+        }
+        if let Some(direct) = &instance_config.direct {
+            let smtp = match direct.smtp_listen {
+                ListenAddress::Bind(address) => address.to_string(),
+                ListenAddress::Inherited(index) => format!("inherited socket {index}"),
+            };
+            direct_lines.push_str(&format!("Direct messaging ({name}): domain {}, SMTP {smtp}\n", direct.domain));
+        }
+    }
+    if direct_lines.is_empty() {
+        direct_lines = format!(
+            "No Direct messaging: this deployment was made by an older haven up; delete {} to get Direct messaging\n",
+            data_dir.display()
+        );
+    } else {
+        direct_lines.push_str(&format!(
+            "  demo provider {DEMO_PROVIDER_ADDRESS}: certificate and key in {} (provider.pem, provider.key)\n",
+            data_dir.join(DIRECT_DIR).display()
+        ));
+    }
+    Ok(mail_lines + &direct_lines)
 }
