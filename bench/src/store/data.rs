@@ -50,6 +50,7 @@ pub async fn create_records(store: &SqlStore, count: usize) -> Result<(PersonId,
             relationship: Relationship::SELF,
             granted_at: now,
             expires_at: None,
+            access: None,
         };
         store.create_record(&record, &custodian).await?;
         record_ids.push(record.id);

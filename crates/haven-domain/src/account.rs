@@ -119,6 +119,7 @@ pub fn open_account(
         relationship: Relationship::SELF,
         granted_at: now,
         expires_at: None,
+        access: None,
     };
     Ok(NewAccount { person, record, custodian })
 }

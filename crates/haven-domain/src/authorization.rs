@@ -110,14 +110,17 @@ pub fn effective_permissions(
     granted
         .permissions_for(type_id)
         .intersection(declared(application, avenue).permissions_for(type_id))
-        .intersection(person_permissions(member))
+        .intersection(person_permissions(member, type_id))
 }
 
-/// What a person may do on a record themself. Every member may currently do everything;
-/// per-type limits for people a record is shared with arrive with record sharing
-/// (TODO(#8): read them from the member's grant).
-pub fn person_permissions(_member: &RecordMember) -> Permissions {
-    Permissions::ALL
+/// What a person may do to things of `type_id` on a record themself: everything for a
+/// custodian or a member without limits (`access: None`), else what their access rules give.
+/// It does not look at expiry ([`RecordMember::is_active_at`]).
+pub fn person_permissions(member: &RecordMember, type_id: ThingTypeId) -> Permissions {
+    match &member.access {
+        Some(access) if !member.is_custodian => access.permissions_for(type_id),
+        _ => Permissions::ALL,
+    }
 }
 
 /// Whether the application can use the record as things stand, or what the person must
@@ -206,6 +209,7 @@ mod tests {
             relationship: Relationship::SELF,
             granted_at: NOW,
             expires_at: None,
+            access: None,
         }
     }
 
@@ -273,6 +277,29 @@ mod tests {
             effective_permissions(&app, &fresh, &other_record, AccessAvenue::Online, WEIGHT, NOW),
             Permissions::NONE
         );
+    }
+
+    #[test]
+    fn a_non_custodian_limits_what_their_applications_may_do() {
+        let app = application(vec![rule("w", Permissions::ALL, &[WEIGHT, HEIGHT])], Vec::new());
+        let grant = authorization(&app, Some(vec![rule("w", Permissions::ALL, &[WEIGHT, HEIGHT])]), None);
+        let viewer = RecordMember {
+            is_custodian: false,
+            access: Some(RuleSet {
+                rules: vec![rule("view", Permissions::READ, &[]), rule("edit", Permissions::ALL, &[WEIGHT])],
+            }),
+            ..member()
+        };
+        assert_eq!(person_permissions(&viewer, HEIGHT), Permissions::READ);
+        assert_eq!(effective_permissions(&app, &grant, &viewer, AccessAvenue::Online, HEIGHT, NOW), Permissions::READ);
+        assert_eq!(effective_permissions(&app, &grant, &viewer, AccessAvenue::Online, WEIGHT, NOW), Permissions::ALL);
+
+        // A custodian's rules, or none at all, limit nothing.
+        let custodian = RecordMember { is_custodian: true, ..viewer.clone() };
+        assert_eq!(person_permissions(&custodian, HEIGHT), Permissions::ALL);
+        let unlimited = RecordMember { access: None, ..viewer };
+        assert_eq!(person_permissions(&unlimited, HEIGHT), Permissions::ALL);
+        assert!(unlimited.may(Permissions::ALL, HEIGHT));
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod identity_code;
 mod package;
 mod request;
 
+pub(crate) use identity_code::CodeSpelling;
 pub use identity_code::{IDENTITY_CODE_LETTERS, IdentityCode, IdentityCodeError};
 pub use package::{ConnectPackage, ConnectPackageId, PackageContents, PackageStatus, Pickup};
 pub use request::{ConnectRequest, ConnectRequestId, ConnectRequestStatus, ConnectValidation};

@@ -101,6 +101,8 @@ fn is_atext(character: char) -> bool {
     character.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(character)
 }
 
+/// Declares an id newtype over a generated UUID (the store's key, never parsed from a
+/// request). `sharing.rs` uses it too.
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -126,6 +128,7 @@ macro_rules! uuid_id {
         }
     };
 }
+pub(crate) use uuid_id;
 
 uuid_id!(
     /// A Direct message's id. A held message keeps its id when it is released to a person.

@@ -2,6 +2,7 @@
 //! the topology of instances. Pure logic: no IO, no clock, no randomness. Callers pass the
 //! time and generated ids in, and store or send what comes out.
 
+pub mod access_log;
 pub mod account;
 pub mod alternate_id;
 pub mod application;
@@ -20,6 +21,7 @@ pub mod operation;
 pub mod person;
 pub mod record;
 pub mod session;
+pub mod sharing;
 pub mod soda;
 pub mod source;
 pub mod thing;

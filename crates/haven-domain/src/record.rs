@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::auth_rules::{Permissions, RuleSet};
 use crate::country::CountryCode;
-use crate::ids::{PersonId, RecordId};
+use crate::ids::{PersonId, RecordId, ThingTypeId};
 
 /// Default size quota of a record: 4 GiB, as in HealthVault's samples.
 pub const DEFAULT_RECORD_QUOTA_BYTES: u64 = 4 * 1024 * 1024 * 1024;
@@ -107,6 +108,8 @@ impl Relationship {
 /// A person's access to a record. Custodians have full control (they can share, and the
 /// last custodian cannot be removed); others have the access they were granted until it
 /// expires.
+///
+/// Invariant: `access` limits only a non-custodian; a custodian's is ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordMember {
     /// The record.
@@ -121,11 +124,22 @@ pub struct RecordMember {
     pub granted_at: OffsetDateTime,
     /// When the access ends; `None` for never.
     pub expires_at: Option<OffsetDateTime>,
+    /// What a non-custodian may do, per thing type (the rules of the sharing that made them a
+    /// member); `None` means everything, as for custodians and a person's own records.
+    #[serde(default)]
+    pub access: Option<RuleSet>,
 }
 
 impl RecordMember {
     /// Whether the access is in force at `now`.
     pub fn is_active_at(&self, now: OffsetDateTime) -> bool {
         self.expires_at.is_none_or(|expires_at| now < expires_at)
+    }
+
+    /// Whether the person may do all of `wanted` to things of `type_id` themself (what
+    /// [`crate::authorization::person_permissions`] gives). It does not look at expiry: the
+    /// caller checks [`Self::is_active_at`] first.
+    pub fn may(&self, wanted: Permissions, type_id: ThingTypeId) -> bool {
+        crate::authorization::person_permissions(self, type_id).contains(wanted)
     }
 }

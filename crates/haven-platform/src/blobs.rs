@@ -3,7 +3,9 @@
 //! `x-hv-blob-complete: 1`) and downloads from the expiring URLs GetThings returns (GET). A
 //! package's blobs are encrypted and only the Shell reads them, at pickup: they have no
 //! download URL. These are plain HTTP, not the XML protocol: failures answer with HTTP
-//! status codes and a one-line text body.
+//! status codes and a one-line text body. A download URL is a bearer token, so it keeps whom
+//! GetThings handed it to, and each download is logged in the record's access history as
+//! theirs.
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -11,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use haven_domain::access_log::{AccessKind, Accessor, RecordAccess as AccessLogEntry, RecordAccessId};
 use haven_domain::blob::{BLOB_READ_TOKEN_LIFETIME, MAX_BLOB_BYTES, StoredBlob, sha256_block};
 use haven_domain::ids::BlobId;
 use haven_domain::session::TokenHash;
@@ -19,6 +22,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::AppState;
+use crate::access_log::log_access;
 use crate::crypto::{new_token, token_hash};
 use crate::error::PlatformError;
 use crate::limits::MAX_PACKAGE_BLOB_BYTES;
@@ -59,11 +63,12 @@ pub(crate) fn token_of_url(state: &AppState, url: &str) -> Option<String> {
     parsed.query_pairs().find(|(name, _)| name == "blob-ref-token").map(|(_, value)| value.into_owned())
 }
 
-/// A download URL for a complete blob, valid for [`BLOB_READ_TOKEN_LIFETIME`].
-pub(crate) async fn read_url(state: &AppState, blob_id: BlobId) -> Result<String, PlatformError> {
+/// A download URL for a complete blob, valid for [`BLOB_READ_TOKEN_LIFETIME`], handed to
+/// `reader` (whom its downloads are logged for).
+pub(crate) async fn read_url(state: &AppState, blob_id: BlobId, reader: Accessor) -> Result<String, PlatformError> {
     let (token, hash) = new_token()?;
     let expires_at = state.platform.clock.now() + BLOB_READ_TOKEN_LIFETIME;
-    state.platform.store.create_blob_read_token(hash, blob_id, expires_at).await?;
+    state.platform.store.create_blob_read_token(hash, blob_id, reader, expires_at).await?;
     blob_url(state, &token)
 }
 
@@ -231,23 +236,34 @@ async fn upload(
     StatusCode::OK.into_response()
 }
 
-/// `GET`: the whole blob, by a download token.
+/// `GET`: the whole blob, by a download token; logged as a Read of the blob's record by the
+/// token's reader once the content is read (tokens issued before readers were kept are not
+/// logged: they expire within [`BLOB_READ_TOKEN_LIFETIME`] of the upgrade).
 async fn download(State(state): State<AppState>, Query(query): Query<TokenQuery>) -> Response {
     let store: &dyn Store = state.platform.store.as_ref();
     let now = state.platform.clock.now();
-    let blob: StoredBlob = match store.blob_for_read(token_hash(&query.token), now).await {
-        Ok(Some(blob)) => blob,
+    let (blob, reader) = match store.blob_for_read(token_hash(&query.token), now).await {
+        Ok(Some(found)) => found,
         Ok(None) => {
             return refuse(StatusCode::NOT_FOUND, "this blob URL is unknown or has expired; read the thing again");
         }
         Err(error) => return server_fault(&error),
     };
-    match store.blob_content(blob.id).await {
-        Ok(content) => (
-            [(header::CONTENT_TYPE, "application/octet-stream"), (header::CACHE_CONTROL, "no-store")],
-            Body::from(content),
-        )
-            .into_response(),
-        Err(error) => server_fault(&error),
+    let content = match store.blob_content(blob.id).await {
+        Ok(content) => content,
+        Err(error) => return server_fault(&error),
+    };
+    if let Some(reader) = reader {
+        let entry = AccessLogEntry::new(
+            RecordAccessId::from_uuid(uuid::Uuid::new_v4()),
+            blob.record_id,
+            now,
+            reader,
+            AccessKind::Read,
+            "blob download",
+        );
+        log_access(store, &entry).await;
     }
+    ([(header::CONTENT_TYPE, "application/octet-stream"), (header::CACHE_CONTROL, "no-store")], Body::from(content))
+        .into_response()
 }

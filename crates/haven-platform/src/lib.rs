@@ -3,6 +3,7 @@
 //! and version, asks the domain and the store, and always answers HTTP 200 with the
 //! HealthVault status code in the body, as every HealthVault client expects.
 
+mod access_log;
 mod auth;
 mod blobs;
 mod crypto;

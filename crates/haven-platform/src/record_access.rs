@@ -1,8 +1,10 @@
 //! Who may do what on the record a call names: the person of the call must still have
 //! access to the record, and must have authorized the calling application on it for the
 //! call's avenue (online or offline). Effective permissions per thing type are the
-//! intersection the domain computes.
+//! intersection the domain computes. A `RecordAccess` is also who the call's access history
+//! entry names ([`RecordAccess::log`]).
 
+use haven_domain::access_log::{AccessKind, Accessor, RecordAccess as AccessLogEntry, RecordAccessId};
 use haven_domain::auth_rules::Permissions;
 use haven_domain::authorization::{AppAuthorization, effective_permissions};
 use haven_domain::ids::{RecordId, ThingTypeId};
@@ -13,6 +15,7 @@ use haven_store::Store;
 use haven_wire::Request;
 
 use crate::AppState;
+use crate::access_log::log_access;
 use crate::auth::{AuthenticatedCall, PersonAccess};
 use crate::error::PlatformError;
 
@@ -100,6 +103,41 @@ impl<'call> RecordAccess<'call> {
             .map(|thing_type| thing_type.id)
             .filter(|type_id| self.permissions(*type_id).contains(Permissions::READ))
             .collect()
+    }
+
+    /// Who this call is, as the access history names it: the application, online for the
+    /// person of its user token or offline for the person the call named.
+    pub(crate) fn accessor(&self) -> Accessor {
+        let application_id = self.call.application.id;
+        let person_id = self.person.person.id;
+        match self.person.avenue {
+            AccessAvenue::Online => Accessor::OnlineApplication { application_id, person_id },
+            AccessAvenue::Offline => Accessor::OfflineApplication { application_id, person_id: Some(person_id) },
+        }
+    }
+
+    /// Adds this call's entry to the record's access history: `operation` (the method name)
+    /// read or wrote `thing_count` things of `type_ids`. Call it once the method has
+    /// succeeded, just before answering; a failure to write it is logged, never returned
+    /// (see `access_log.rs`).
+    pub(crate) async fn log(
+        &self,
+        state: &AppState,
+        kind: AccessKind,
+        operation: &'static str,
+        type_ids: impl IntoIterator<Item = ThingTypeId>,
+        thing_count: usize,
+    ) {
+        let entry = AccessLogEntry::new(
+            RecordAccessId::from_uuid(uuid::Uuid::new_v4()),
+            self.record.id,
+            self.now,
+            self.accessor(),
+            kind,
+            operation,
+        )
+        .with_things(type_ids, u32::try_from(thing_count).unwrap_or(u32::MAX));
+        log_access(state.platform.store.as_ref(), &entry).await;
     }
 
     /// The audit of a write made by this call.

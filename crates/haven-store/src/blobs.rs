@@ -1,8 +1,9 @@
 //! Blob content in chunks, upload and download tokens.
 
 use async_trait::async_trait;
+use haven_domain::access_log::Accessor;
 use haven_domain::blob::StoredBlob;
-use haven_domain::ids::{ApplicationId, BlobId, RecordId};
+use haven_domain::ids::{ApplicationId, BlobId, PersonId, RecordId};
 use haven_domain::session::TokenHash;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -39,6 +40,34 @@ impl TryFrom<BlobRow> for StoredBlob {
             created_at: instant(row.created_at)?,
             upload_expires_at: row.upload_expires_at.map(instant).transpose()?,
         })
+    }
+}
+
+/// A blob found by a download token, with the token's reader (`reader_*` columns).
+#[derive(sqlx::FromRow)]
+struct ReadRow {
+    #[sqlx(flatten)]
+    blob: BlobRow,
+    reader_person_id: Option<Uuid>,
+    reader_application_id: Option<Uuid>,
+    reader_avenue: Option<String>,
+}
+
+impl ReadRow {
+    fn into_read(self) -> Result<(StoredBlob, Option<Accessor>), StoreError> {
+        let reader = match self.reader_avenue {
+            // Tokens issued before readers were kept have none.
+            None => None,
+            Some(avenue) => Some(
+                Accessor::from_parts(
+                    self.reader_person_id.map(PersonId::from_uuid),
+                    self.reader_application_id.map(ApplicationId::from_uuid),
+                    crate::access_log::avenue(&avenue)?,
+                )
+                .ok_or_else(|| StoreError::corrupt("a blob read token's reader is incomplete"))?,
+            ),
+        };
+        Ok((StoredBlob::try_from(self.blob)?, reader))
     }
 }
 
@@ -246,24 +275,37 @@ impl BlobStore for SqlStore {
         &self,
         token_hash: TokenHash,
         blob_id: BlobId,
+        reader: Accessor,
         expires_at: OffsetDateTime,
     ) -> StoreResult<()> {
         on_db!(&self.db, |pool| {
-            sqlx::query("INSERT INTO blob_read_tokens (token_hash, blob_id, expires_at) VALUES ($1, $2, $3)")
-                .bind(token_hash.0.to_vec())
-                .bind(blob_id.as_uuid())
-                .bind(micros(expires_at))
-                .execute(pool)
-                .await
-                .map(|_| ())
+            sqlx::query(
+                "INSERT INTO blob_read_tokens (token_hash, blob_id, expires_at, reader_person_id, \
+                 reader_application_id, reader_avenue) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(token_hash.0.to_vec())
+            .bind(blob_id.as_uuid())
+            .bind(micros(expires_at))
+            .bind(reader.person_id().map(|id| id.as_uuid()))
+            .bind(reader.application_id().map(|id| id.as_uuid()))
+            .bind(reader.avenue().as_str())
+            .execute(pool)
+            .await
+            .map(|_| ())
         })
         .map_err(|error| missing_reference(error, || format!("blob {blob_id} does not exist")))
     }
 
-    async fn blob_for_read(&self, token_hash: TokenHash, now: OffsetDateTime) -> StoreResult<Option<StoredBlob>> {
-        let row: Option<BlobRow> = on_db!(&self.db, |pool| {
+    async fn blob_for_read(
+        &self,
+        token_hash: TokenHash,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(StoredBlob, Option<Accessor>)>> {
+        let row: Option<ReadRow> = on_db!(&self.db, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {} FROM blobs JOIN blob_read_tokens ON blob_read_tokens.blob_id = blobs.id \
+                "SELECT {}, blob_read_tokens.reader_person_id, blob_read_tokens.reader_application_id, \
+                 blob_read_tokens.reader_avenue \
+                 FROM blobs JOIN blob_read_tokens ON blob_read_tokens.blob_id = blobs.id \
                  WHERE blob_read_tokens.token_hash = $1 AND blob_read_tokens.expires_at > $2 AND blobs.complete = $3",
                 BLOB_COLUMNS.split(", ").map(|column| format!("blobs.{column}")).collect::<Vec<_>>().join(", ")
             )))
@@ -273,6 +315,6 @@ impl BlobStore for SqlStore {
             .fetch_optional(pool)
             .await
         })?;
-        row.map(StoredBlob::try_from).transpose()
+        row.map(ReadRow::into_read).transpose()
     }
 }

@@ -115,6 +115,16 @@ pub enum StoreError {
     /// The application has as many event subscriptions as it may have.
     #[error("the application already has {0} event subscriptions, the most it may have")]
     TooManySubscriptions(usize),
+    /// The sharing invitation can no longer be accepted: accepted, revoked, locked, expired or
+    /// gone.
+    #[error("this sharing invitation can no longer be accepted")]
+    SharingInvitationUnavailable,
+    /// The person already has access to the record in force.
+    #[error("this person already has access to the record")]
+    AlreadyMember,
+    /// The person is the record's last custodian in force; a record always keeps one.
+    #[error("the last custodian of a record cannot be removed")]
+    LastCustodian,
 }
 
 impl StoreError {

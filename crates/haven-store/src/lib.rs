@@ -8,6 +8,7 @@
 //! A write of things, their version history, the record's operation log and the record's
 //! counters happen in one transaction: all of a batch is written, or none of it.
 
+mod access_log;
 mod accounts;
 mod application_data;
 mod applications;
@@ -24,12 +25,14 @@ mod postgres;
 mod records;
 mod rows;
 mod sessions;
+mod sharing;
 mod soda;
 mod sqlite;
 pub mod testing;
 mod things;
 
 use async_trait::async_trait;
+use haven_domain::access_log::Accessor;
 use haven_domain::alternate_id::AlternateId;
 use haven_domain::application::{Application, PersonApplicationSettings};
 use haven_domain::authorization::AppAuthorization;
@@ -54,10 +57,12 @@ use haven_domain::web_session::WebSession;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
+pub use access_log::AccessLogStore;
 pub use config::{DEFAULT_MAX_CONNECTIONS, PostgresConfig, SqliteConfig, StoreConfig};
 pub use db::SqlStore;
 pub use error::StoreError;
 pub use events::{ClaimedNotification, NotificationOutcome, NotificationState, StoredNotification};
+pub use sharing::SharingStore;
 
 /// Result of a store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -275,15 +280,22 @@ pub trait BlobStore: Send + Sync {
     async fn blob(&self, blob_id: BlobId) -> StoreResult<Option<StoredBlob>>;
     /// A blob's bytes, in order.
     async fn blob_content(&self, blob_id: BlobId) -> StoreResult<Vec<u8>>;
-    /// Stores a download token for a complete blob.
+    /// Stores a download token for a complete blob, handed to `reader` (a download URL is a
+    /// bearer token; the reader is whom its use is logged for).
     async fn create_blob_read_token(
         &self,
         token_hash: TokenHash,
         blob_id: BlobId,
+        reader: Accessor,
         expires_at: OffsetDateTime,
     ) -> StoreResult<()>;
-    /// The complete blob a download token gives access to, if the token is still valid at `now`.
-    async fn blob_for_read(&self, token_hash: TokenHash, now: OffsetDateTime) -> StoreResult<Option<StoredBlob>>;
+    /// The complete blob a download token gives access to, if the token is still valid at
+    /// `now`, with its reader (`None` for tokens issued before readers were kept).
+    async fn blob_for_read(
+        &self,
+        token_hash: TokenHash,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(StoredBlob, Option<Accessor>)>>;
 }
 
 /// Shell accounts: password credentials and browser sessions.
@@ -617,6 +629,8 @@ pub trait Store:
     + EventStore
     + ConnectStore
     + DirectStore
+    + AccessLogStore
+    + SharingStore
     + std::fmt::Debug
 {
 }
@@ -635,6 +649,8 @@ impl<T> Store for T where
         + EventStore
         + ConnectStore
         + DirectStore
+        + AccessLogStore
+        + SharingStore
         + std::fmt::Debug
 {
 }

@@ -11,11 +11,13 @@ use crate::{RecordStore, StoreResult};
 
 const RECORD_COLUMNS: &str =
     "id, display_name, state, max_size_bytes, size_bytes, location_country, created_at, latest_operation_sequence";
-const MEMBER_COLUMNS: &str = "record_id, person_id, is_custodian, relationship, granted_at, expires_at";
-pub(crate) const UPSERT_MEMBER: &str = "INSERT INTO record_members (record_id, person_id, is_custodian, relationship, granted_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6) \
+pub(crate) const MEMBER_COLUMNS: &str =
+    "record_id, person_id, is_custodian, relationship, granted_at, expires_at, access";
+pub(crate) const UPSERT_MEMBER: &str = "INSERT INTO record_members (record_id, person_id, is_custodian, relationship, granted_at, expires_at, access) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (record_id, person_id) DO UPDATE SET is_custodian = excluded.is_custodian, \
-     relationship = excluded.relationship, granted_at = excluded.granted_at, expires_at = excluded.expires_at";
+     relationship = excluded.relationship, granted_at = excluded.granted_at, expires_at = excluded.expires_at, \
+     access = excluded.access";
 
 /// The statement inserting `$record` (a `&Record`), bound, for any executor. A macro
 /// because the query's type differs per engine.
@@ -38,17 +40,23 @@ macro_rules! insert_record {
 }
 pub(crate) use insert_record;
 
-/// The statement inserting or updating `$member` (a `&RecordMember`), bound.
+/// The statement inserting or updating `$member` (a `&RecordMember`), bound: by default
+/// [`UPSERT_MEMBER`], or `$sql`, which binds the same seven parameters first. Its access
+/// rules are stored as JSON (`?` on failure).
 macro_rules! upsert_member {
-    ($member:expr) => {{
+    ($member:expr) => {
+        $crate::records::upsert_member!($member, $crate::records::UPSERT_MEMBER)
+    };
+    ($member:expr, $sql:expr) => {{
         let member: &haven_domain::record::RecordMember = $member;
-        sqlx::query($crate::records::UPSERT_MEMBER)
+        sqlx::query($sql)
             .bind(member.record_id.as_uuid())
             .bind(member.person_id.as_uuid())
             .bind(member.is_custodian)
             .bind(member.relationship.0)
             .bind($crate::rows::micros(member.granted_at))
             .bind(member.expires_at.map($crate::rows::micros))
+            .bind(member.access.as_ref().map($crate::rows::to_json).transpose()?)
     }};
 }
 pub(crate) use upsert_member;

@@ -126,6 +126,7 @@ pub(crate) struct MemberRow {
     relationship: i32,
     granted_at: i64,
     expires_at: Option<i64>,
+    access: Option<String>,
 }
 
 impl TryFrom<MemberRow> for RecordMember {
@@ -138,6 +139,7 @@ impl TryFrom<MemberRow> for RecordMember {
             relationship: Relationship(row.relationship),
             granted_at: instant(row.granted_at)?,
             expires_at: row.expires_at.map(instant).transpose()?,
+            access: row.access.as_deref().map(from_json).transpose()?,
         })
     }
 }

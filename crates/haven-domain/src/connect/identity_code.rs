@@ -10,11 +10,69 @@ use crate::session::TokenHash;
 /// Letters in a code.
 pub const IDENTITY_CODE_LETTERS: usize = 20;
 
-/// Letters per hyphenated group.
-const GROUP_LETTERS: usize = 4;
+/// How identity codes are spelled: twenty capital letters in hyphenated groups of four.
+const SPELLING: CodeSpelling =
+    CodeSpelling { alphabet: b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", length: IDENTITY_CODE_LETTERS, group: 4 };
 
-/// 26 to the power of [`IDENTITY_CODE_LETTERS`]: how many codes exist.
-const CODE_SPACE: u128 = 26_u128.pow(IDENTITY_CODE_LETTERS as u32);
+/// How a short code people type is spelled: the symbols it draws from, how many, and how many
+/// per hyphenated group. Identity codes and sharing codes share the drawing from random bits,
+/// the grouping, and the lenient reading (any case, hyphens and spaces anywhere).
+///
+/// Invariants: the alphabet is of upper-case ASCII letters and digits, without repeats, and
+/// `alphabet.len() ^ length` fits in a `u128`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CodeSpelling {
+    /// The symbols, in the order random numbers pick them.
+    pub(crate) alphabet: &'static [u8],
+    /// Symbols in a code.
+    pub(crate) length: usize,
+    /// Symbols per hyphenated group.
+    pub(crate) group: usize,
+}
+
+impl CodeSpelling {
+    /// The canonical code for 128 random bits: the number reduced modulo the number of codes
+    /// (a bias below one in ten billion for the spellings used), written in the alphabet.
+    pub(crate) fn draw(&self, random: [u8; 16]) -> String {
+        let base = self.alphabet.len() as u128;
+        let space = (0..self.length).fold(1_u128, |space, _| space * base);
+        let mut number = u128::from_be_bytes(random) % space;
+        let mut symbols = vec![self.alphabet[0]; self.length];
+        for symbol in symbols.iter_mut().rev() {
+            // The remainder is below the alphabet's length, so the cast is exact.
+            *symbol = self.alphabet[(number % base) as usize];
+            number /= base;
+        }
+        self.grouped(&symbols)
+    }
+
+    /// Reads a code as a person or an application writes it: symbols in either case, with or
+    /// without hyphens and spaces between them; `None` for anything else or the wrong count.
+    /// Returns the canonical form.
+    pub(crate) fn parse(&self, text: &str) -> Option<String> {
+        let mut symbols = Vec::with_capacity(self.length);
+        for character in text.chars() {
+            match character {
+                '-' | ' ' | '\t' => {}
+                _ if character.is_ascii() && self.alphabet.contains(&(character.to_ascii_uppercase() as u8)) => {
+                    symbols.push(character.to_ascii_uppercase() as u8);
+                }
+                _ => return None,
+            }
+            if symbols.len() > self.length {
+                return None;
+            }
+        }
+        (symbols.len() == self.length).then(|| self.grouped(&symbols))
+    }
+
+    /// Symbols of the alphabet joined in hyphenated groups.
+    fn grouped(&self, symbols: &[u8]) -> String {
+        let groups: Vec<&str> =
+            symbols.chunks(self.group).map(|group| std::str::from_utf8(group).unwrap_or_default()).collect();
+        groups.join("-")
+    }
+}
 
 /// A well-formed identity code, in its canonical form (capitals, hyphenated groups).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -32,40 +90,13 @@ impl IdentityCode {
     /// The code for 128 random bits (the caller draws them; the domain does no randomness).
     /// The number is reduced modulo the code space, a bias below one in ten billion.
     pub fn from_random(random: [u8; 16]) -> Self {
-        let mut number = u128::from_be_bytes(random) % CODE_SPACE;
-        let mut letters = [b'A'; IDENTITY_CODE_LETTERS];
-        for letter in letters.iter_mut().rev() {
-            // The remainder is below 26, so the cast is exact.
-            *letter = b'A' + (number % 26) as u8;
-            number /= 26;
-        }
-        Self::from_letters(&letters)
+        Self(SPELLING.draw(random))
     }
 
     /// Reads a code as a person or an application writes it: letters in either case, with
     /// or without hyphens and spaces between them.
     pub fn parse(text: &str) -> Result<Self, IdentityCodeError> {
-        let mut letters = Vec::with_capacity(IDENTITY_CODE_LETTERS);
-        for character in text.chars() {
-            match character {
-                'a'..='z' | 'A'..='Z' => letters.push(character.to_ascii_uppercase() as u8),
-                '-' | ' ' | '\t' => {}
-                _ => return Err(IdentityCodeError::Malformed),
-            }
-            if letters.len() > IDENTITY_CODE_LETTERS {
-                return Err(IdentityCodeError::Malformed);
-            }
-        }
-        if letters.len() != IDENTITY_CODE_LETTERS {
-            return Err(IdentityCodeError::Malformed);
-        }
-        Ok(Self::from_letters(&letters))
-    }
-
-    fn from_letters(letters: &[u8]) -> Self {
-        let groups: Vec<&str> =
-            letters.chunks(GROUP_LETTERS).map(|group| std::str::from_utf8(group).unwrap_or_default()).collect();
-        Self(groups.join("-"))
+        SPELLING.parse(text).map(Self).ok_or(IdentityCodeError::Malformed)
     }
 
     /// The canonical text, e.g. `JKYZ-QNMN-VHRX-ZGNR-GZNH`.
@@ -88,7 +119,7 @@ impl fmt::Display for IdentityCode {
 impl fmt::Debug for IdentityCode {
     // A code is a secret until the answer is given: logs see only its first group.
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "IdentityCode({}-…)", &self.0[..GROUP_LETTERS])
+        write!(formatter, "IdentityCode({}-…)", &self.0[..SPELLING.group])
     }
 }
 

@@ -100,6 +100,7 @@ impl Fixture {
             relationship: Relationship::SELF,
             granted_at: NOW,
             expires_at: None,
+            access: None,
         };
         store.create_record(&record, &custodian).await.unwrap();
         Self {

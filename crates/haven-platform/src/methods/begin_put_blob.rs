@@ -1,5 +1,8 @@
-//! BeginPutBlob (v1): an upload URL for a blob of the call's record.
+//! BeginPutBlob (v1): an upload URL for a blob of the call's record. It is logged as a Write
+//! in the record's access history (the chunks then sent to the URL are not logged one by
+//! one; the PutThings that attaches the blob is).
 
+use haven_domain::access_log::AccessKind;
 use haven_domain::blob::{BLOB_CHUNK_BYTES, BLOB_HASH_ALGORITHM, BLOB_UPLOAD_TOKEN_LIFETIME, MAX_BLOB_BYTES};
 use haven_domain::ids::BlobId;
 use haven_store::NewBlob;
@@ -34,5 +37,6 @@ pub(crate) async fn handle(
         hash_algorithm: BLOB_HASH_ALGORITHM.to_owned(),
         hash_block_size: BLOB_CHUNK_BYTES,
     };
+    access.log(state, AccessKind::Write, "BeginPutBlob", [], 0).await;
     Ok(Response::ok(response.to_info()))
 }

@@ -1,8 +1,12 @@
 //! GetRecordOperations (v1): the changes to the things of the record of the call after a
 //! sequence number, oldest first, at most `MAX_RECORD_OPERATIONS_PER_CALL`, with the
 //! record's latest sequence number. The application must be able to read some thing type in
-//! the record; changes to types it may not read are left out.
+//! the record; changes to types it may not read are left out. The record's access history
+//! gets one Read naming the types and things of the changes returned.
 
+use std::collections::HashSet;
+
+use haven_domain::access_log::AccessKind;
 use haven_domain::auth_rules::Permissions;
 use haven_store::Store;
 use haven_wire::methods::get_record_operations::{GetRecordOperationsRequest, GetRecordOperationsResponse};
@@ -48,5 +52,9 @@ pub(crate) async fn handle(
     // Changes written since the record was read are reported too, so the latest covers them.
     let latest =
         operations.last().map_or(0, |operation| operation.sequence).max(access.record.latest_operation_sequence);
-    Ok(Response::ok(GetRecordOperationsResponse::new(latest, &operations).to_info()))
+    let answer = Response::ok(GetRecordOperationsResponse::new(latest, &operations).to_info());
+    let things: HashSet<_> = operations.iter().map(|operation| operation.thing_key.id).collect();
+    let types = operations.iter().map(|operation| operation.type_id);
+    access.log(state, AccessKind::Read, "GetRecordOperations", types, things.len()).await;
+    Ok(answer)
 }

@@ -1,9 +1,12 @@
 //! GetThings (v1, v2, v3): the things of one record that each group selects, limited to
 //! the types the application may read and never including Personal things. The first
 //! `max-full` matches come back whole; the rest as keys for the client to page through.
+//! The record's access history gets one Read naming the things returned whole (keys alone
+//! are logged when the client asks for them).
 
 use std::collections::HashMap;
 
+use haven_domain::access_log::AccessKind;
 use haven_domain::ids::ThingTypeId;
 use haven_domain::thing::{Thing, ThingFlags, ThingQuery, ThingState};
 use haven_store::Store;
@@ -38,13 +41,18 @@ pub(crate) async fn handle(
     }
     let names = names(store, &access, matches_per_group.iter().flat_map(|(things, _)| things.iter())).await?;
     let mut responses: Vec<GroupResponse<'_>> = Vec::with_capacity(parameters.groups.len());
+    let mut returned_types = Vec::new();
     for (group, (things, filtered)) in parameters.groups.iter().zip(&matches_per_group) {
         let full = group.max_full.unwrap_or(MAX_FULL_THINGS_PER_GROUP).min(MAX_FULL_THINGS_PER_GROUP) as usize;
         let mut response = GroupResponse::for_request(group);
         response.filtered = *filtered;
         for thing in things.iter().take(full) {
-            let blobs =
-                if response.sections.blob_payload { blob_payload(state, group, thing).await? } else { Vec::new() };
+            let blobs = if response.sections.blob_payload {
+                blob_payload(state, &access, group, thing).await?
+            } else {
+                Vec::new()
+            };
+            returned_types.push(thing.type_id);
             response.things.push(ThingOutput {
                 thing,
                 effective_permissions: Some(EffectivePermissions {
@@ -57,7 +65,10 @@ pub(crate) async fn handle(
         response.unprocessed = things.iter().skip(full).map(UnprocessedThingKey::of).collect();
         responses.push(response);
     }
-    Ok(Response::ok(parameters.respond(&responses, &names)))
+    let answer = Response::ok(parameters.respond(&responses, &names));
+    let returned = returned_types.len();
+    access.log(state, AccessKind::Read, "GetThings", returned_types, returned).await;
+    Ok(answer)
 }
 
 /// The things one group selects that the application may read, newest effective date
@@ -158,9 +169,11 @@ async fn names(
 }
 
 /// The blob payload of a thing as the group asks: information only, the bytes inline, or a
-/// download URL (the default); only the named blobs when names are given.
+/// download URL (the default), handed to this call's application and person; only the named
+/// blobs when names are given.
 async fn blob_payload(
     state: &AppState,
+    access: &RecordAccess<'_>,
     group: &ThingsGroupRequest,
     thing: &Thing,
 ) -> Result<Vec<BlobPayloadEntry>, PlatformError> {
@@ -174,7 +187,7 @@ async fn blob_payload(
         let data = match format {
             BlobFormat::Information => BlobData::Information,
             BlobFormat::Inline => BlobData::Inline(state.platform.store.blob_content(blob.blob_id).await?),
-            BlobFormat::Streamed => BlobData::Url(read_url(state, blob.blob_id).await?),
+            BlobFormat::Streamed => BlobData::Url(read_url(state, blob.blob_id, access.accessor()).await?),
         };
         entries.push(BlobPayloadEntry::from_blob(blob, data));
     }

@@ -1,8 +1,10 @@
 //! PutThings (v1, v2): creates things and new versions of existing things in one record,
 //! all or nothing. New things need Create permission on their type, updates Update; an
 //! update must name the thing's current version stamp. Applications may set only the
-//! ReadOnly flag. The keys come back in request order.
+//! ReadOnly flag. The keys come back in request order. The write is logged in the record's
+//! access history.
 
+use haven_domain::access_log::AccessKind;
 use haven_domain::auth_rules::Permissions;
 use haven_domain::blob::{BLOB_HASH_ALGORITHM, MAX_BLOB_BYTES};
 use haven_domain::ids::BlobId;
@@ -88,6 +90,8 @@ pub(crate) async fn handle(
         changes.push(change);
     }
     let keys = store.write_things(access.record.id, &changes).await?;
+    let types = changes.iter().map(|change| change.thing().type_id);
+    access.log(state, AccessKind::Write, "PutThings", types, changes.len()).await;
     Ok(Response::ok(PutThingsResponse { keys }.to_response_info()))
 }
 

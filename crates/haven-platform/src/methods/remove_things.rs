@@ -1,7 +1,9 @@
 //! RemoveThings (v1): deletes things of one record, all or nothing. Each key must be the
 //! thing's current version and the application must have Delete permission on its type.
-//! A deletion is a new version in state Deleted; history is kept.
+//! A deletion is a new version in state Deleted; history is kept. The removal is logged in
+//! the record's access history.
 
+use haven_domain::access_log::AccessKind;
 use haven_domain::auth_rules::Permissions;
 use haven_domain::ids::VersionStamp;
 use haven_domain::thing::{AuditAction, ThingFlags};
@@ -45,5 +47,7 @@ pub(crate) async fn handle(
         changes.push(ThingChange::Revise { previous: key.version, thing: deleted });
     }
     store.write_things(access.record.id, &changes).await?;
+    let types = changes.iter().map(|change| change.thing().type_id);
+    access.log(state, AccessKind::Write, "RemoveThings", types, changes.len()).await;
     Ok(Response::ok_without_info())
 }

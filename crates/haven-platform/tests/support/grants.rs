@@ -278,6 +278,7 @@ pub async fn add_record(
         relationship: haven_domain::record::Relationship::CHILD,
         granted_at: now,
         expires_at: None,
+        access: None,
     };
     harness.store.create_record(&record, &member).await.unwrap();
     record.id

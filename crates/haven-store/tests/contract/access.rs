@@ -1,6 +1,8 @@
 //! What applications hold per person and record: sessions and user tokens, alternate ids,
 //! application settings, and blobs.
 
+use haven_domain::access_log::Accessor;
+
 use super::*;
 
 pub(crate) async fn sessions_and_user_tokens(fixture: &Fixture) {
@@ -115,8 +117,14 @@ pub(crate) async fn blobs_upload_in_chunks_and_read_by_token(fixture: &Fixture) 
     assert_eq!(stored.hash, Some(vec![9; 32]));
     assert_eq!(fixture.store.blob_content(blob.id).await.unwrap(), b"hello, world");
 
-    fixture.store.create_blob_read_token(TokenHash([6; 32]), blob.id, NOW + Duration::minutes(10)).await.unwrap();
-    assert_eq!(fixture.store.blob_for_read(TokenHash([6; 32]), NOW).await.unwrap().map(|blob| blob.id), Some(blob.id));
+    let reader = Accessor::OnlineApplication { application_id: app.id, person_id: fixture.person.id };
+    fixture
+        .store
+        .create_blob_read_token(TokenHash([6; 32]), blob.id, reader, NOW + Duration::minutes(10))
+        .await
+        .unwrap();
+    let (read, read_by) = fixture.store.blob_for_read(TokenHash([6; 32]), NOW).await.unwrap().unwrap();
+    assert_eq!((read.id, read_by), (blob.id, Some(reader)), "the token names its blob and whom it was handed to");
     assert!(
         fixture.store.blob_for_read(TokenHash([6; 32]), NOW + Duration::minutes(10)).await.unwrap().is_none(),
         "expired"

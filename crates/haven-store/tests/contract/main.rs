@@ -83,6 +83,7 @@ fn custodian(record: &Record, person: &Person) -> RecordMember {
         relationship: Relationship::SELF,
         granted_at: NOW,
         expires_at: None,
+        access: None,
     }
 }
 
@@ -100,12 +101,14 @@ async fn postgres() -> Option<Fixture> {
 }
 
 mod access;
+mod access_log;
 mod accounts;
 mod connect;
 mod direct;
 mod events;
 mod people;
 mod schema;
+mod sharing;
 mod soda;
 mod things;
 
@@ -181,6 +184,16 @@ macro_rules! contract_suite {
                 direct::held_direct_messages_are_released_once,
                 direct::wrong_answers_lock_a_held_message,
                 direct::concurrent_releases_take_a_held_message_once,
+                sharing::sharing_invitations_are_stored_and_found_by_link,
+                sharing::wrong_sharing_codes_lock_an_invitation,
+                sharing::sharing_invitations_are_revoked_only_while_pending,
+                sharing::accepting_makes_a_member_with_the_granted_access,
+                sharing::concurrent_acceptances_accept_an_invitation_once,
+                sharing::removing_a_member_removes_their_authorizations,
+                sharing::the_last_custodian_cannot_be_removed,
+                access_log::record_accesses_read_back_newest_first,
+                access_log::a_page_never_splits_one_instant,
+                access_log::old_record_accesses_are_deleted,
                 schema::down_migrations_reverse_up_migrations,
                 schema::every_row_is_readable_as_text
             );

@@ -1,0 +1,2 @@
+DROP TABLE sharing_invitations;
+ALTER TABLE record_members DROP COLUMN access;
