@@ -15,6 +15,7 @@ mod password;
 mod peers;
 mod records;
 mod redirect;
+mod sharing;
 mod tokens;
 mod visit;
 
@@ -184,6 +185,7 @@ pub fn router(state: ShellState) -> Router {
         .merge(redirect::routes())
         .merge(connect::routes())
         .merge(direct::routes())
+        .merge(sharing::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), visit::attach));
     Router::new()

@@ -20,7 +20,9 @@ use axum::http::header::LOCATION;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use haven_domain::ids::RecordId;
+use haven_domain::access_log::{AccessKind, Accessor, RecordAccess, RecordAccessId};
+use haven_domain::auth_rules::Permissions;
+use haven_domain::ids::{PersonId, RecordId, ThingTypeId};
 use haven_domain::person::Person;
 use haven_domain::record::{Record, RecordMember, RecordState};
 use time::macros::format_description;
@@ -59,9 +61,21 @@ pub(crate) struct OpenRecord {
 }
 
 impl OpenRecord {
-    /// Whether the person may change the record: custodians of a writable record only.
+    /// Whether the person may change the record as a whole (file documents into it, revoke
+    /// applications): custodians of a writable record only.
     pub(crate) fn can_change(&self) -> bool {
         self.member.is_custodian && self.record.state == RecordState::Active
+    }
+
+    /// Whether the person looks after the record: shares it, sees its history. Custodians only.
+    pub(crate) fn can_manage(&self) -> bool {
+        self.member.is_custodian
+    }
+
+    /// Whether the person may add things of `type_id`: custodians, and people it is shared with
+    /// whose access allows it, while the record is writable.
+    pub(crate) fn can_add(&self, type_id: ThingTypeId) -> bool {
+        self.record.state == RecordState::Active && self.member.may(Permissions::CREATE, type_id)
     }
 
     /// The record's page.
@@ -95,6 +109,45 @@ pub(crate) async fn open_record(
     Ok(OpenRecord { person: person.clone(), record, member })
 }
 
+/// Records in the record's access history that the person read or changed it in the Shell
+/// (`operation` names the page, such as "record page"), with the kinds and number of things.
+/// A failure to log is a warning, not the request's failure: the page was shown, or the write
+/// committed, already.
+pub(crate) async fn log_access(
+    state: &ShellState,
+    open: &OpenRecord,
+    kind: AccessKind,
+    operation: &str,
+    type_ids: impl IntoIterator<Item = ThingTypeId>,
+    thing_count: usize,
+) {
+    log_person_access(state, open.record.id, open.person.id, kind, operation, type_ids, thing_count).await;
+}
+
+/// [`log_access`] for a record and person the caller has checked another way.
+pub(crate) async fn log_person_access(
+    state: &ShellState,
+    record_id: RecordId,
+    person_id: PersonId,
+    kind: AccessKind,
+    operation: &str,
+    type_ids: impl IntoIterator<Item = ThingTypeId>,
+    thing_count: usize,
+) {
+    let entry = RecordAccess::new(
+        RecordAccessId::from_uuid(uuid::Uuid::new_v4()),
+        record_id,
+        state.clock.now(),
+        Accessor::Person(person_id),
+        kind,
+        operation,
+    )
+    .with_things(type_ids, u32::try_from(thing_count).unwrap_or(u32::MAX));
+    if let Err(error) = state.store.log_record_access(&entry).await {
+        tracing::warn!(record = %record_id, person = %person_id, %error, "the record access was not logged");
+    }
+}
+
 /// A 303 to `location`, a path on this Shell.
 pub(crate) fn see_other(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
@@ -120,10 +173,15 @@ struct ReadOnlyPage<'a> {
 
 /// The page a member who may not change the record sees instead of a form (403).
 pub(crate) fn read_only_page(state: &ShellState, visit: &Visit, open: &OpenRecord) -> Result<Response, ShellError> {
-    let reason = if open.record.state == RecordState::Active {
-        "Only the record's custodians can add to it or change which applications may use it."
-    } else {
+    let reason = if open.record.state != RecordState::Active {
         "This record cannot be changed at the moment."
+    } else if open.member.is_custodian {
+        "Your access does not allow this."
+    } else if open.member.access.is_some() {
+        "It was shared with you, and your access does not allow this: only its custodians can share it, see its \
+         history or change which applications may use it, and you may add only what they allowed."
+    } else {
+        "Only the record's custodians can do this."
     };
     let page = ReadOnlyPage { chrome: visit.chrome(state), record: &open.record, reason };
     Ok((StatusCode::FORBIDDEN, render(&page)?).into_response())

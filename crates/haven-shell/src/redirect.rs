@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use haven_domain::application::Application;
 use haven_domain::person::Person;
-use haven_domain::record::{Record, RecordMember, RecordState};
+use haven_domain::record::{Record, RecordMember, RecordState, Relationship};
 use haven_domain::session::TokenHash;
 use haven_store::StoreError;
 use serde::Deserialize;
@@ -114,6 +114,32 @@ async fn answer(state: &ShellState, visit: &Visit, raw_query: &str) -> Result<Re
             // The pages need a signed-in person; sign-in (or a bounce to the person's own
             // instance) comes back to the page with the code.
             Ok(see_other(&if visit.person.is_some() { page } else { sign_in_then(&page) }))
+        }
+        Target::ShareRecord => {
+            let application = application.ok_or(RedirectProblem::MissingApplication)?;
+            let destination = destination(&application, &request)?;
+            let Some(person) = &visit.person else { return Ok(see_other(&sign_in_then(&here))) };
+            let back =
+                |target: &str| go_back(state, visit, &application, &request, &destination, Return::target(target));
+            if request.shared {
+                return Ok(back("ShareRecordSuccess")?);
+            }
+            let wanted =
+                request.external_record_id().map_err(|text| RedirectProblem::BadParameter("extrecordid", text))?;
+            let records = records_of(state, person).await?;
+            let now = state.clock.now();
+            let chosen = match wanted {
+                Some(record_id) => records.iter().find(|(record, _)| record.id == record_id),
+                None => records.iter().find(|(_, member)| member.relationship == Relationship::SELF),
+            };
+            Ok(match chosen {
+                None => back("AppAuthInvalidRecord")?,
+                Some((_, member)) if !member.is_custodian || !member.is_active_at(now) => back("ShareRecordFailed")?,
+                Some((record, _)) => {
+                    let next = format!("/redirect.aspx?{}", request.shared_query());
+                    see_other(&format!("/records/{}/sharing?next={}", record.id, encode(&next)))
+                }
+            })
         }
         Target::ManageAccount => Ok(see_other("/account")),
         Target::RecordList => Ok(see_other("/records")),

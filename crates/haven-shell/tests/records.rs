@@ -212,7 +212,7 @@ async fn weights_and_blood_pressures_are_added_and_shown() {
 
     let page = browser.get(&format!("{record_path}?added=1")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Your measurement was added."), "{}", page.body);
+    assert!(page.body.contains("Added to the record."), "{}", page.body);
     assert!(page.body.contains("Weight <span class=\"count\">(2)</span>"), "{}", page.body);
     assert!(page.body.contains("Blood pressure <span class=\"count\">(2)</span>"), "{}", page.body);
     assert!(page.body.contains(">72.5 kg</a>"), "{}", page.body);
@@ -382,6 +382,7 @@ async fn people_a_record_is_shared_with_see_it_read_only() {
         relationship: Relationship::SPOUSE,
         granted_at: START,
         expires_at: None,
+        access: haven_domain::sharing::ShareAccess::ViewOnly.member_access(),
     };
     shell.store.put_record_member(&member).await.unwrap();
 
@@ -400,7 +401,7 @@ async fn people_a_record_is_shared_with_see_it_read_only() {
     let page =
         bob.submit("/records", &weight_path, &[("value", "80"), ("unit", "kg"), ("when", "2026-11-20T07:30")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert!(page.body.contains("custodians can add to it"), "{}", page.body);
+    assert!(page.body.contains("your access does not allow this"), "{}", page.body);
     let revoke = format!("/records/{record_id}/applications/{}/revoke", application.id);
     assert_eq!(bob.submit("/records", &revoke, &[]).await.status, StatusCode::FORBIDDEN);
     assert!(things(&shell.store, record_id).await.is_empty());

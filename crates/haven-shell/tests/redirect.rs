@@ -391,3 +391,26 @@ async fn applications_without_an_action_url_end_at_the_completion_page() {
     assert_eq!(browser.get(&location).await.status, StatusCode::OK);
     assert!(shell.store.authorization(person_id, record_id, application.id).await.unwrap().unwrap().offline.is_some());
 }
+
+#[tokio::test]
+async fn sharerecord_leads_a_custodian_to_the_sharing_page_and_back() {
+    let shell = TestShell::start().await;
+    let application = register(&shell, Some(ACTION_URL)).await;
+    let (mut ana, _, record_id) = signed_in(&shell, "ana@example.org").await;
+    let start =
+        ana.get(&redirect_url("SHARERECORD", &format!("appid={}&extrecordid={record_id}", application.id))).await;
+    assert_eq!(start.status, StatusCode::SEE_OTHER, "{}", start.body);
+    assert!(start.location().starts_with(&format!("/records/{record_id}/sharing?next=")), "{}", start.location());
+    let page = ana.get(start.location()).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let next = unescape(&page.input("next").unwrap());
+    assert!(next.starts_with("/redirect.aspx?target=SHARERECORD"), "{next}");
+    let back = ana.get(&next).await;
+    assert_eq!(returned(&back)["target"], "ShareRecordSuccess");
+
+    // Someone who does not look after the record is sent back with the refusal.
+    let (mut bo, _, _) = signed_in(&shell, "bo@example.org").await;
+    let refused =
+        bo.get(&redirect_url("SHARERECORD", &format!("appid={}&extrecordid={record_id}", application.id))).await;
+    assert_eq!(returned(&refused)["target"], "AppAuthInvalidRecord");
+}

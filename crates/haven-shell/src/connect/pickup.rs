@@ -297,6 +297,17 @@ pub(crate) async fn collect(
         package = %package.id, person = %person.id, record = %record.id, things = pickup.changes.len(),
         "package picked up"
     );
+    let types = pickup.changes.iter().map(|change| change.thing().type_id);
+    crate::records::log_person_access(
+        &state,
+        record.id,
+        person.id,
+        haven_domain::access_log::AccessKind::Write,
+        "package collected",
+        types,
+        pickup.changes.len(),
+    )
+    .await;
     let page = DonePage {
         chrome: visit.chrome(&state),
         clinic_name: clinic_name(&state, &package).await?,

@@ -34,7 +34,7 @@ const EARLIEST_BIRTH_YEAR: i32 = 1900;
 /// The relationships a person can choose for a record they create, in the order offered:
 /// every known value of the HealthVault vocabulary but Self (the person's own record
 /// already exists).
-const CHOOSABLE_RELATIONSHIPS: [Relationship; 11] = [
+pub(crate) const CHOOSABLE_RELATIONSHIPS: [Relationship; 11] = [
     Relationship::CHILD,
     Relationship(14),
     Relationship(15),
@@ -223,6 +223,7 @@ pub(crate) async fn create_record(
         relationship,
         granted_at: now,
         expires_at: None,
+        access: None,
     };
     // The date of birth is built (and validated) before anything is written, so only a
     // storage failure can leave the record without it.

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::http::header::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
+use haven_domain::access_log::AccessKind;
 use haven_domain::ids::{ThingId, ThingTypeId, VersionStamp};
 use haven_domain::record::Record;
 use haven_domain::thing::{CommonData, Thing, ThingDraft, ThingFlags, ThingKey};
@@ -23,7 +24,7 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use super::create::shell_audit;
 use super::summary::number_text;
-use super::{OpenRecord, open_record, read_only_page, see_other, sign_in_first};
+use super::{OpenRecord, log_access, open_record, read_only_page, see_other, sign_in_first};
 use crate::error::{ShellError, render};
 use crate::form::FieldErrors;
 use crate::visit::Visit;
@@ -125,10 +126,11 @@ async fn open_for_adding(
     visit: &Visit,
     record_id: &str,
     here: &str,
+    type_id: ThingTypeId,
 ) -> Result<Result<OpenRecord, Response>, ShellError> {
     let Some(person) = &visit.person else { return Ok(Err(sign_in_first(here))) };
     let open = open_record(state, person, record_id).await?;
-    if !open.can_change() {
+    if !open.can_add(type_id) {
         return Ok(Err(read_only_page(state, visit, &open)?));
     }
     Ok(Ok(open))
@@ -187,6 +189,8 @@ pub(crate) async fn write_new_things(
     match state.store.write_things(open.record.id, &changes).await {
         Ok(keys) => {
             tracing::info!(person = %open.person.id, record = %open.record.id, things = keys.len(), "things added");
+            let types = changes.iter().map(|change| change.thing().type_id);
+            log_access(state, open, AccessKind::Write, "added in Haven", types, keys.len()).await;
             Ok(Written::Done(keys.into_iter().map(|key| key.id).collect()))
         }
         Err(StoreError::QuotaExceeded { .. }) => Ok(Written::Full),
@@ -254,10 +258,11 @@ pub(crate) async fn weight_form(
     Extension(visit): Extension<Visit>,
     Path(record_id): Path<String>,
 ) -> Result<Response, ShellError> {
-    let open = match open_for_adding(&state, &visit, &record_id, &format!("/records/{record_id}/weight")).await? {
-        Ok(open) => open,
-        Err(response) => return Ok(response),
-    };
+    let open =
+        match open_for_adding(&state, &visit, &record_id, &format!("/records/{record_id}/weight"), WEIGHT).await? {
+            Ok(open) => open,
+            Err(response) => return Ok(response),
+        };
     let form = WeightForm { unit: "kg".to_owned(), when: now_text(state.clock.now()), ..WeightForm::default() };
     weight_page(&state, &visit, &open, &form, FieldErrors::default(), None)
 }
@@ -301,10 +306,11 @@ pub(crate) async fn add_weight(
 ) -> Result<Response, ShellError> {
     visit.check_form(&headers, &form.csrf)?;
     visit.person()?;
-    let open = match open_for_adding(&state, &visit, &record_id, &format!("/records/{record_id}/weight")).await? {
-        Ok(open) => open,
-        Err(response) => return Ok(response),
-    };
+    let open =
+        match open_for_adding(&state, &visit, &record_id, &format!("/records/{record_id}/weight"), WEIGHT).await? {
+            Ok(open) => open,
+            Err(response) => return Ok(response),
+        };
     let mut errors = FieldErrors::default();
     let weight = check_weight(&form, &mut errors);
     let when = parse_when(&form.when, state.clock.now(), &mut errors);
@@ -377,7 +383,7 @@ pub(crate) async fn blood_pressure_form(
     Path(record_id): Path<String>,
 ) -> Result<Response, ShellError> {
     let here = format!("/records/{record_id}/blood-pressure");
-    let open = match open_for_adding(&state, &visit, &record_id, &here).await? {
+    let open = match open_for_adding(&state, &visit, &record_id, &here, BLOOD_PRESSURE).await? {
         Ok(open) => open,
         Err(response) => return Ok(response),
     };
@@ -416,7 +422,7 @@ pub(crate) async fn add_blood_pressure(
     visit.check_form(&headers, &form.csrf)?;
     visit.person()?;
     let here = format!("/records/{record_id}/blood-pressure");
-    let open = match open_for_adding(&state, &visit, &record_id, &here).await? {
+    let open = match open_for_adding(&state, &visit, &record_id, &here, BLOOD_PRESSURE).await? {
         Ok(open) => open,
         Err(response) => return Ok(response),
     };

@@ -7,13 +7,15 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use haven_domain::access_log::AccessKind;
 use haven_domain::ids::{ApplicationId, PersonId, ThingId, ThingTypeId};
 use haven_domain::record::{Record, Relationship};
 use haven_domain::thing::{AccessAvenue, Audit, Thing, ThingFlags, ThingQuery, ThingState};
+use haven_domain::thing_type::{BLOOD_PRESSURE, WEIGHT};
 use serde::Deserialize;
 
 use super::summary::{action_text, type_name, value_text};
-use super::{OpenRecord, moment_text, open_record, sign_in_first, wall_clock_text};
+use super::{OpenRecord, log_access, moment_text, open_record, sign_in_first, wall_clock_text};
 use crate::error::{ShellError, render};
 use crate::visit::Visit;
 use crate::{Chrome, ShellState};
@@ -53,7 +55,10 @@ struct RecordPage<'a> {
     path: String,
     relationship: &'static str,
     is_custodian: bool,
-    can_change: bool,
+    can_add_weight: bool,
+    can_add_blood_pressure: bool,
+    /// Where a member who is not its custodian leaves the record.
+    leave_path: String,
     groups: Vec<TypeGroup>,
     /// The type the page is narrowed to, if any.
     only_type: Option<String>,
@@ -102,6 +107,8 @@ pub(crate) async fn record_page(
         ..ThingQuery::default()
     };
     let things = state.store.query_things(open.record.id, &thing_query).await?;
+    log_access(&state, &open, AccessKind::Read, "record page", things.iter().map(|thing| thing.type_id), things.len())
+        .await;
     let truncated = things.len() >= MAX_THINGS_ON_RECORD_PAGE as usize;
 
     let mut by_type: BTreeMap<String, (ThingTypeId, Vec<&Thing>)> = BTreeMap::new();
@@ -127,11 +134,13 @@ pub(crate) async fn record_page(
             open.member.relationship.name()
         },
         is_custodian: open.member.is_custodian,
-        can_change: open.can_change(),
+        can_add_weight: open.can_add(WEIGHT),
+        can_add_blood_pressure: open.can_add(BLOOD_PRESSURE),
+        leave_path: format!("{path}/sharing/members/{}/remove", open.person.id),
         groups,
         only_type: only_type.map(type_name),
         truncated,
-        notice: query.added.is_some().then_some("Your measurement was added."),
+        notice: query.added.is_some().then_some("Added to the record."),
         path,
     };
     Ok(render(&page)?.into_response())
@@ -223,6 +232,7 @@ pub(crate) async fn thing_page(
     let thing_id = ThingId::parse(&thing_id).map_err(|_| ShellError::NotFound)?;
     let thing = state.store.thing(open.record.id, thing_id).await?.ok_or(ShellError::NotFound)?;
     let history = state.store.thing_history(open.record.id, thing_id).await?;
+    log_access(&state, &open, AccessKind::Read, "item page", [thing.type_id], 1).await;
 
     let mut writers = Writers::default();
     let mut versions = Vec::with_capacity(history.len());

@@ -9,6 +9,10 @@ use super::problem::RedirectProblem;
 /// The outer query parameter that marks a CREATERECORD request coming back from
 /// `/records/new`, so the Shell goes on to consent instead of asking for a record again.
 pub(crate) const RECORD_CREATED: &str = "recordcreated";
+/// The outer marker of a SHARERECORD request coming back from the sharing page after an
+/// invitation was sent. Like `recordcreated` it is only a hint the Shell adds to its own
+/// links: an application that adds it itself only misleads itself.
+pub(crate) const SHARED: &str = "shared";
 
 /// A Shell function an application can send a person to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +43,14 @@ pub(crate) enum Target {
     Connect,
     /// Pick up a DOPU package with its identity code (`packageid`).
     Pickup,
+    /// Share a record (`extrecordid`, or the person's own) with someone: the record's sharing
+    /// page, then back with `ShareRecordSuccess`.
+    ShareRecord,
 }
 
 impl Target {
     /// Every target this Shell knows.
-    const ALL: [Self; 13] = [
+    const ALL: [Self; 14] = [
         Self::Auth,
         Self::AppAuth,
         Self::CreateAccount,
@@ -57,6 +64,7 @@ impl Target {
         Self::ViewItems,
         Self::Connect,
         Self::Pickup,
+        Self::ShareRecord,
     ];
 
     /// The name as HealthVault documents it (upper case).
@@ -75,6 +83,7 @@ impl Target {
             Self::ViewItems => "VIEWITEMS",
             Self::Connect => "CONNECT",
             Self::Pickup => "PICKUP",
+            Self::ShareRecord => "SHARERECORD",
         }
     }
 
@@ -164,6 +173,8 @@ pub(crate) struct ShellRequest {
     pub(crate) token_redirection: TokenRedirection,
     /// Whether a CREATERECORD request comes back from creating the record.
     pub(crate) record_created: bool,
+    /// Whether a SHARERECORD request comes back from the sharing page after an invitation.
+    pub(crate) shared: bool,
 }
 
 impl ShellRequest {
@@ -183,7 +194,14 @@ impl ShellRequest {
             Some(text) if text.eq_ignore_ascii_case("post") => TokenRedirection::Post,
             Some(other) => return Err(RedirectProblem::BadParameter("trm", other.chars().take(40).collect())),
         };
-        Ok(Self { target, targetqs, params, token_redirection, record_created: outer.is_true(RECORD_CREATED) })
+        Ok(Self {
+            target,
+            targetqs,
+            params,
+            token_redirection,
+            record_created: outer.is_true(RECORD_CREATED),
+            shared: outer.is_true(SHARED),
+        })
     }
 
     /// This request as the query of `redirect.aspx` (for coming back after sign-in or
@@ -198,6 +216,11 @@ impl ShellRequest {
             query.append_pair(RECORD_CREATED, "true");
         }
         query.finish()
+    }
+
+    /// This request as the query of `redirect.aspx` coming back from the sharing page.
+    pub(crate) fn shared_query(&self) -> String {
+        format!("{}&{SHARED}=true", self.to_query(false))
     }
 
     /// The application id (`appid`), if one was given. A comma list (several applications
