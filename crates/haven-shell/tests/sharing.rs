@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use haven_domain::clock::Clock;
+use haven_domain::person::EmailAddress;
 use haven_domain::record::Relationship;
 use haven_domain::sharing::MAX_INVITATION_ATTEMPTS;
 use haven_domain::thing_type::WEIGHT;
 use haven_mail::MailFolder;
 use haven_shell::MailSettings;
-use haven_domain::person::EmailAddress;
 use haven_store::{PersonStore, RecordStore, SharingStore};
 use support::{Browser, Deployment, Page, TestShell, signed_up_with_record};
 use time::Duration;
@@ -92,7 +92,8 @@ async fn a_view_only_share_with_an_end_can_be_read_not_changed_and_ends() {
     let mut bo = shell.browser();
     let signed_up = bo.sign_up("bo@example.org", &[("given_name", "Bo"), ("family_name", "Berg")]).await;
     assert_eq!(signed_up.status, StatusCode::SEE_OTHER);
-    let bo_person = shell.store.person_by_email(&EmailAddress::parse("bo@example.org").unwrap()).await.unwrap().unwrap();
+    let bo_person =
+        shell.store.person_by_email(&EmailAddress::parse("bo@example.org").unwrap()).await.unwrap().unwrap();
     assert_eq!(bo.get(&format!("/records/{record}")).await.status, StatusCode::NOT_FOUND, "not shared yet");
 
     let invited = invite(&mut ana, &record, "bo@example.org", &[("access", "view"), ("until", "2026-11-30")]).await;
