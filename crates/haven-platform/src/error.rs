@@ -105,6 +105,9 @@ pub(crate) enum PlatformError {
     /// The request asks for something this server does not do yet.
     #[error("{0}")]
     NotImplemented(String),
+    /// The change would leave a record without a custodian.
+    #[error("a record's last custodian cannot be removed")]
+    CannotRemoveLastCustodian,
     /// The application already uses this alternate id, for this record or another.
     #[error(
         "the application already uses this alternate id, for this record or another; an application's alternate ids are unique"
@@ -204,6 +207,7 @@ impl PlatformError {
             Self::OutOfTime(_) => StatusCode::REQUEST_TIMED_OUT,
             Self::NotImplemented(_) => StatusCode::NYI,
             Self::DuplicateAlternateId => StatusCode::DUPLICATE_ALTERNATE_ID,
+            Self::CannotRemoveLastCustodian => StatusCode::CANNOT_REMOVE_LAST_CUSTODIAN,
             Self::AlternateIdNotFound(_) => StatusCode::ALTERNATE_ID_NOT_FOUND,
             Self::AlternateIdsLimitExceeded(_) => StatusCode::ALTERNATE_IDS_LIMIT_EXCEEDED,
             Self::InvalidPublicKey(_) => StatusCode::INVALID_PUBLIC_KEY,
@@ -247,6 +251,7 @@ impl From<StoreError> for PlatformError {
             StoreError::RecordNotFound(_) => Self::InvalidRecord(error.to_string()),
             StoreError::RecordNotWritable { .. } => Self::AccessDenied(error.to_string()),
             StoreError::DuplicateAlternateId => Self::DuplicateAlternateId,
+            StoreError::LastCustodian => Self::CannotRemoveLastCustodian,
             StoreError::AlternateIdLimit { limit } => Self::AlternateIdsLimitExceeded(limit),
             StoreError::TooManySubscriptions(limit) => Self::SubscriptionLimitExceeded(limit),
             StoreError::DuplicateConnectRequest => Self::DuplicateConnectRequest,
@@ -270,5 +275,17 @@ impl From<ThingError> for PlatformError {
             ThingError::TypeChanged { .. } | ThingError::Deleted(_) => Self::InvalidThing(error.to_string()),
             ThingError::ReadOnly(_) => Self::ImmutableThing(error.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_custodian_is_refused_with_status_47() {
+        let response = PlatformError::from(StoreError::LastCustodian).to_response("reference");
+        assert_eq!(response.status(), StatusCode::CANNOT_REMOVE_LAST_CUSTODIAN);
+        assert!(response.to_xml().contains("<code>47</code>"), "{}", response.to_xml());
     }
 }

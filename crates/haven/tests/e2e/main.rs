@@ -13,5 +13,6 @@ mod global;
 mod master_child;
 mod python_clients;
 mod service_definition;
+mod sharing;
 mod shell_flow;
 mod support;
