@@ -13,7 +13,7 @@ use haven_direct::{
     DirectAddress, DomainIdentity, IdentityError, RecipientCertificates, Refusal, TrustAnchors, receive, seal_outbound,
 };
 use openssl::x509::X509;
-use support::{DirectPki, Pki, assert_accepted_visit, openssl, provider_message, s};
+use support::{DirectPki, Pki, assert_accepted_visit, provider_message, s};
 
 #[test]
 fn accepts_a_signed_and_encrypted_message_with_a_ccda() {
@@ -145,27 +145,12 @@ fn an_outbound_reply_decrypts_and_verifies_with_openssl() {
     assert!(sealed_text.contains("Content-Type: application/pkcs7-mime; smime-type=enveloped-data"));
     assert!(!sealed_text.contains("Thank you"), "the body travels only encrypted");
 
-    let sealed_path = pki.write("sealed.eml", &sealed);
-    let decrypted = pki.path("decrypted.eml");
-    openssl(&[
-        "cms",
-        "-decrypt",
-        "-in",
-        s(&sealed_path),
-        "-recip",
-        s(&pki.provider.certificate),
-        "-inkey",
-        s(&pki.provider.key),
-        "-out",
-        s(&decrypted),
-    ]);
-    let content = pki.path("content.eml");
-    openssl(&["cms", "-verify", "-in", s(&decrypted), "-CAfile", s(&pki.haven_anchor), "-out", s(&content)]);
-    assert_eq!(std::fs::read_to_string(content).unwrap(), REPLY.replace('\n', "\r\n"));
+    assert_eq!(pki.open_sealed(&sealed, &pki.provider, &pki.haven_anchor), REPLY.replace('\n', "\r\n"));
 
-    // A gateway that trusts some other anchor refuses the signature.
+    // A gateway that trusts some other anchor refuses the signature (of the content
+    // `open_sealed` left decrypted).
     let wrong_anchor = Command::new("openssl")
-        .args(["cms", "-verify", "-in", s(&decrypted), "-CAfile", s(&pki.trusted_anchor)])
+        .args(["cms", "-verify", "-in", s(&pki.path("decrypted.eml")), "-CAfile", s(&pki.trusted_anchor)])
         .output()
         .unwrap();
     assert!(!wrong_anchor.status.success());

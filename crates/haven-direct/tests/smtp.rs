@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use haven_direct::smtp::{DeliveryError, Mailbox, SmtpSettings, serve};
 use haven_direct::{DirectAddress, InboundMessage};
+use haven_testkit::pki::python3_available as python_available;
 use openssl::pkey::PKey;
 use openssl::x509::X509;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -103,20 +104,6 @@ fn tls_config(pki: &Pki) -> Arc<rustls::ServerConfig> {
         .with_single_cert(vec![CertificateDer::from(certificate)], key)
         .unwrap();
     Arc::new(config)
-}
-
-/// Whether python3 runs; under `CI` its absence fails the test, elsewhere the test is skipped.
-fn python_available() -> bool {
-    let found =
-        std::process::Command::new("python3").arg("--version").output().is_ok_and(|output| output.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 is not installed (CI is set, so this fails instead of skipping)"
-        );
-        eprintln!("skipping: python3 is not installed");
-    }
-    found
 }
 
 /// Sends the file at `message` with smtplib (STARTTLS trusting `ca_file` when given) and

@@ -96,6 +96,15 @@ impl<'call> RecordAccess<'call> {
         }
     }
 
+    /// Whether the application may create or update things of at least one type here: what a
+    /// blob upload needs, since a blob is only ever attached to a thing it writes.
+    pub(crate) fn may_write_any_type(&self) -> bool {
+        thing_type::all().iter().any(|thing_type| {
+            let permissions = self.permissions(thing_type.id);
+            permissions.contains(Permissions::CREATE) || permissions.contains(Permissions::UPDATE)
+        })
+    }
+
     /// Every registered type the application may read here.
     pub(crate) fn readable_types(&self) -> Vec<ThingTypeId> {
         thing_type::all()

@@ -94,6 +94,23 @@ pub(crate) async fn open_message(
     state.store.direct_message(person.id, DirectMessageId::from_uuid(id)).await?.ok_or(ShellError::NotFound)
 }
 
+/// One of `person`'s messages and the position of one of its attachments, by the ids in a
+/// path; "no such page" for anything else.
+pub(crate) async fn open_attachment(
+    state: &ShellState,
+    person: &Person,
+    message_id: &str,
+    attachment_id: &str,
+) -> Result<(DirectMessage, usize), ShellError> {
+    let message = open_message(state, person, message_id).await?;
+    let position = message
+        .attachments
+        .iter()
+        .position(|attachment| attachment.id.to_string() == attachment_id)
+        .ok_or(ShellError::NotFound)?;
+    Ok((message, position))
+}
+
 /// The path of a message's page.
 pub(crate) fn message_path(id: DirectMessageId) -> String {
     format!("/messages/{id}")

@@ -22,7 +22,7 @@ use haven_domain::thing_type::{ALLERGY, CONDITION, CONTINUITY_OF_CARE_DOCUMENT, 
 use haven_mail::MailFolder;
 use haven_shell::{DirectSettings, MailSettings, MessageCenter};
 use haven_store::{DirectStore, PersonStore, ThingStore};
-use haven_testkit::pki::{INSTANCE_DOMAIN, Pki, openssl, s};
+use haven_testkit::pki::{INSTANCE_DOMAIN, Pki};
 use support::{Browser, TestShell, signed_up_with_record};
 
 const VISIT_SUMMARY: &str = include_str!("../../haven-direct/tests/data/ccda-visit-summary.xml");
@@ -364,28 +364,6 @@ async fn held_messages_lock_and_confirm_the_address_without_a_question() {
     assert_eq!(direct.mails().len(), before);
 }
 
-/// Opens a sealed reply with the provider's key and verifies Haven's signature with the
-/// `openssl` command line; returns the signed content.
-fn open_reply(pki: &Pki, sealed: &[u8]) -> String {
-    let sealed_path = pki.write("reply.eml", sealed);
-    let decrypted = pki.path("reply-decrypted.eml");
-    openssl(&[
-        "cms",
-        "-decrypt",
-        "-in",
-        s(&sealed_path),
-        "-recip",
-        s(&pki.provider.certificate),
-        "-inkey",
-        s(&pki.provider.key),
-        "-out",
-        s(&decrypted),
-    ]);
-    let verified =
-        openssl(&["cms", "-verify", "-in", s(&decrypted), "-CAfile", s(&pki.haven_anchor), "-purpose", "any"]);
-    String::from_utf8(verified).unwrap()
-}
-
 /// The message of a folder mail, without the envelope lines the folder adds.
 fn without_envelope(mail: &str) -> &str {
     let mut rest = mail;
@@ -422,7 +400,8 @@ async fn a_reply_is_signed_and_encrypted_to_the_provider() {
     assert!(reply.contains("X-Haven-Envelope-From: <ana.lopez@direct.haven.test>"), "{reply}");
     assert!(reply.contains("X-Haven-Envelope-To: <dr.smith@provider.example>"));
     assert!(!reply.contains("Thank you"), "the text travels only encrypted");
-    let opened = open_reply(&direct.pki, without_envelope(reply).as_bytes());
+    let opened =
+        direct.pki.open_sealed(without_envelope(reply).as_bytes(), &direct.pki.provider, &direct.pki.haven_anchor);
     assert!(opened.contains("From: ana.lopez@direct.haven.test"), "{opened}");
     assert!(opened.contains("Subject: Re: Your visit summary"), "{opened}");
     assert!(opened.contains("Thank you, doctor."), "{opened}");

@@ -13,24 +13,11 @@ mod folder;
 mod notification;
 mod relay;
 
+use haven_testkit::pki::python3_available as python_available;
 use std::time::Duration;
 
 /// How long a test waits for mail to arrive before failing.
 const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Whether python3 runs; under `CI` its absence fails the test, elsewhere the test is skipped.
-fn python_available() -> bool {
-    let found =
-        std::process::Command::new("python3").arg("--version").output().is_ok_and(|output| output.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 is not installed (CI is set, so this fails instead of skipping)"
-        );
-        eprintln!("skipping: python3 is not installed");
-    }
-    found
-}
 
 /// Runs `python3 -c script arguments...` and returns its standard output as JSON.
 async fn python(script: &str, arguments: &[&str]) -> serde_json::Value {

@@ -22,6 +22,13 @@ pub(crate) async fn handle(
     call: &AuthenticatedCall,
 ) -> Result<Response, PlatformError> {
     let access = RecordAccess::resolve(state, request, call).await?;
+    // A blob is only attached by a write, so an application that may write nothing here (a
+    // view-only share, a read-only grant) gets no upload URL.
+    if !access.may_write_any_type() {
+        return Err(PlatformError::AccessDenied(
+            "the application may not create or update anything in this record, so it cannot upload a blob".to_owned(),
+        ));
+    }
     let (token, token_hash) = new_token()?;
     let blob = NewBlob {
         id: BlobId::from_uuid(uuid::Uuid::new_v4()),

@@ -35,6 +35,18 @@ pub(crate) async fn handle(
     }
     let access = RecordAccess::resolve(state, request, call).await?;
     let store: &dyn Store = state.platform.store.as_ref();
+    // Every thing's permission is checked before any inline blob is stored, so a refused
+    // write leaves no blob behind.
+    for submitted in &parameters.things {
+        match submitted.key {
+            None => access.require(submitted.draft.type_id, Permissions::CREATE, "create")?,
+            Some(key) => {
+                if let Some(current) = store.thing(access.record.id, key.id).await? {
+                    access.require(current.type_id, Permissions::UPDATE, "update")?;
+                }
+            }
+        }
+    }
     let mut changes = Vec::with_capacity(parameters.things.len());
     for submitted in parameters.things {
         let new_blobs = resolve_blobs(state, &access, &submitted).await?;

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
 use haven_direct::{ReconciledItem, reconcile};
 use haven_domain::blob::sha256_block;
-use haven_domain::direct::{DirectAttachment, DirectDocumentKind, DirectMessage};
+use haven_domain::direct::{DirectAttachment, DirectDocumentKind};
 use haven_domain::ids::{BlobId, ThingTypeId};
 use haven_domain::person::Person;
 use haven_domain::thing::BlobRef;
@@ -31,7 +31,7 @@ use haven_store::NewBlob;
 use serde::Deserialize;
 
 use super::inbox::{attachment_name, kind_text};
-use super::{enabled, message_path, open_message};
+use super::{enabled, message_path, open_attachment};
 use crate::connect::{Notice, chosen_record, custodian_records};
 use crate::error::{ShellError, render};
 use crate::records::measurements::{RECORD_FULL, Written, new_draft, write_new_things};
@@ -47,20 +47,10 @@ pub(crate) struct FileForm {
     record: String,
 }
 
-/// The person's message and one of its attachments, by the ids in a path.
-async fn open_attachment(
-    state: &ShellState,
-    person: &Person,
-    message_id: &str,
-    attachment_id: &str,
-) -> Result<(DirectMessage, usize), ShellError> {
-    let message = open_message(state, person, message_id).await?;
-    let position = message
-        .attachments
-        .iter()
-        .position(|attachment| attachment.id.to_string() == attachment_id)
-        .ok_or(ShellError::NotFound)?;
-    Ok((message, position))
+/// The page when the record has no room left; `back` is the message's page.
+fn record_full(back: String) -> Notice {
+    Notice::new(StatusCode::CONFLICT, "The record is full", vec![format!("{RECORD_FULL} Nothing was added.")])
+        .link(back, "Back to the message")
 }
 
 /// The thing type a clinical document is stored as.
@@ -157,15 +147,7 @@ pub(crate) async fn file(
     };
     let thing_id = match write_new_things(&state, &open, vec![draft]).await? {
         Written::Done(ids) => ids.into_iter().next().ok_or_else(|| ShellError::Internal("no thing written".into()))?,
-        Written::Full => {
-            return Notice::new(
-                StatusCode::CONFLICT,
-                "The record is full",
-                vec![format!("{RECORD_FULL} Nothing was added.")],
-            )
-            .link(back, "Back to the message")
-            .page(&state, &visit);
-        }
+        Written::Full => return record_full(back).page(&state, &visit),
         Written::NotWritable => return read_only_page(&state, &visit, &open),
     };
     state.store.record_direct_attachment_added(person.id, attachment.id, open.record.id, thing_id).await?;
@@ -324,11 +306,7 @@ pub(crate) async fn reconcile_chosen(
             tracing::info!(person = %person.id, record = %open.record.id, things = ids.len(), "document entries added");
             Ok(see_other(&format!("{}?added={}", open.path(), ids.len())))
         }
-        Written::Full => {
-            Notice::new(StatusCode::CONFLICT, "The record is full", vec![format!("{RECORD_FULL} Nothing was added.")])
-                .link(back, "Back to the message")
-                .page(&state, &visit)
-        }
+        Written::Full => record_full(back).page(&state, &visit),
         Written::NotWritable => read_only_page(&state, &visit, &open),
     }
 }

@@ -12,7 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use haven_domain::direct::{DirectAttachment, DirectDocumentKind, DirectMessage};
 
-use super::{enabled, message_path, open_message, size_text};
+use super::{enabled, message_path, open_attachment, open_message, size_text};
 use crate::connect::{RecordChoice, custodian_records, record_choices};
 use crate::error::{ShellError, render};
 use crate::records::{moment_text, sign_in_first};
@@ -193,13 +193,8 @@ pub(crate) async fn download(
 ) -> Result<Response, ShellError> {
     enabled(&state)?;
     let Some(person) = &visit.person else { return Ok(sign_in_first(&format!("/messages/{message_id}"))) };
-    let message = open_message(&state, person, &message_id).await?;
-    let (position, attachment) = message
-        .attachments
-        .into_iter()
-        .enumerate()
-        .find(|(_, attachment)| attachment.id.to_string() == attachment_id)
-        .ok_or(ShellError::NotFound)?;
+    let (mut message, position) = open_attachment(&state, person, &message_id, &attachment_id).await?;
+    let attachment = message.attachments.swap_remove(position);
     let name = attachment_name(&attachment, position + 1);
     let ascii: String = name.chars().map(|character| if character.is_ascii() { character } else { '_' }).collect();
     let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();

@@ -15,7 +15,7 @@ use haven_domain::person::EmailAddress;
 use haven_domain::thing::ThingQuery;
 use haven_domain::thing_type::{CONDITION, CONTINUITY_OF_CARE_DOCUMENT, MEDICATION};
 use haven_store::{DirectStore, PersonStore, RecordStore, ThingStore};
-use haven_testkit::pki::{INSTANCE_DOMAIN, Leaf, Pki, SMTPLIB_SCRIPT, direct_message, openssl, s};
+use haven_testkit::pki::{INSTANCE_DOMAIN, Leaf, Pki, SMTPLIB_SCRIPT, direct_message, s};
 use haven_testkit::{Deployment, DirectSpec, FakeRelay, InstanceSpec, MailSpec, RunningInstance};
 use serde_json::Value;
 
@@ -215,23 +215,7 @@ async fn a_providers_message_reaches_the_message_center_and_its_document_the_rec
     let reply = &mails[1];
     assert_eq!(reply.envelope_from, JANE_DIRECT);
     assert_eq!(reply.recipients, [PROVIDER]);
-    let sealed_reply = pki.write("reply.eml", &reply.data);
-    let decrypted = pki.path("reply-decrypted.eml");
-    openssl(&[
-        "cms",
-        "-decrypt",
-        "-in",
-        s(&sealed_reply),
-        "-recip",
-        s(&pki.provider.certificate),
-        "-inkey",
-        s(&pki.provider.key),
-        "-out",
-        s(&decrypted),
-    ]);
-    let verified =
-        openssl(&["cms", "-verify", "-in", s(&decrypted), "-CAfile", s(&pki.haven_anchor), "-purpose", "any"]);
-    let verified = String::from_utf8(verified).unwrap();
+    let verified = pki.open_sealed(&reply.data, &pki.provider, &pki.haven_anchor);
     assert!(verified.contains(&format!("From: {JANE_DIRECT}")), "{verified}");
     assert!(verified.contains("Thank you, Dr Smith."), "{verified}");
 }
