@@ -1,7 +1,8 @@
 //! Instance bounce: sending a person to the instance where their account lives (sign-in)
 //! or will live (sign-up, by the country they chose), with the page they were going to
 //! (`next`, for example an application's `/redirect.aspx?target=APPAUTH&targetqs=...`) kept
-//! whole, so the flow goes on there. Only the path and, for sign-up, the chosen country
+//! whole, so the flow goes on there (but for links whose secret only this instance can use:
+//! `LOCAL_SECRET_PAGES`). Only the path and, for sign-up, the chosen country
 //! travel in the address; nothing the person typed does.
 //!
 //! When `next` is an application's request, the application decides too: with `aib=false`
@@ -70,7 +71,7 @@ pub(crate) async fn bounce(
     there: &Instance,
     next: &str,
 ) -> Response {
-    let next = form::local_path(next, "");
+    let next = without_local_secrets(&form::local_path(next, ""));
     if let Err(failure) = check_application(state, journey, there, &next).await {
         return failure.into_page(state, visit);
     }
@@ -80,6 +81,18 @@ pub(crate) async fn bounce(
         response.headers_mut().insert(LOCATION, location);
     }
     response
+}
+
+/// Pages whose links carry a secret that only this instance can use: a sharing invitation's
+/// token and a held Direct message's invitation code. Another instance could not use them,
+/// so they do not travel there; the page without them explains that the link belongs to the
+/// instance it came from.
+const LOCAL_SECRET_PAGES: [&str; 2] = ["/sharing/accept", "/direct/held"];
+
+/// `next` without the query of a page in [`LOCAL_SECRET_PAGES`].
+fn without_local_secrets(next: &str) -> String {
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    if LOCAL_SECRET_PAGES.contains(&path) { path.to_owned() } else { next.to_owned() }
 }
 
 /// Refuses the move when `next` is an application's request that sent `aib=false`, or whose
@@ -139,4 +152,18 @@ pub(crate) fn arrival_notice(state: &ShellState, from: &str, journey: Journey) -
             format!("{} Haven {} sent you here: open your account on this page.", journey.reason(here), origin.name)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invitation_secrets_stay_in_their_instance() {
+        assert_eq!(without_local_secrets("/sharing/accept?invitation=secret"), "/sharing/accept");
+        assert_eq!(without_local_secrets("/direct/held?code=secret"), "/direct/held");
+        let request = "/redirect.aspx?target=AUTH&targetqs=appid%3Dx";
+        assert_eq!(without_local_secrets(request), request, "an application's request goes on whole");
+        assert_eq!(without_local_secrets("/connect?code=ABCD"), "/connect?code=ABCD");
+    }
 }

@@ -263,3 +263,51 @@ async fn an_invitation_made_for_an_application_offers_the_way_back() {
     .await;
     assert!(!elsewhere.body.contains("Continue to the application"));
 }
+
+#[tokio::test]
+async fn an_invitation_cannot_be_accepted_from_another_instance_and_its_secret_stays_home() {
+    use haven_domain::session::TokenHash;
+    use haven_domain::sharing::{
+        ShareAccess, SharingCode, SharingInvitation, SharingInvitationDraft, SharingInvitationId,
+    };
+    let deployment = Deployment::start().await;
+    let (_ana, ana, record_id) = signed_up_with_record(&deployment.us, "ana@example.org").await;
+    let draft = SharingInvitationDraft {
+        record_id,
+        grantor_id: ana.id,
+        invitee_email: EmailAddress::parse("lena@example.org").unwrap(),
+        invitee_name: "Lena".to_owned(),
+        relationship: Relationship::SPOUSE,
+        access: ShareAccess::ViewOnly,
+        access_expires_at: None,
+    };
+    let code = SharingCode::from_random([7; 16]);
+    let id = SharingInvitationId::from_uuid(uuid::Uuid::new_v4());
+    let invitation =
+        SharingInvitation::create(id, draft, TokenHash::of_token("the-link-token"), code.hash(), support::START)
+            .unwrap();
+    deployment.us.store.create_sharing_invitation(&invitation).await.unwrap();
+
+    // Lena's account is in the EU: signing in at the US sends her there, without the token.
+    let mut lena = deployment.eu.browser();
+    assert_eq!(lena.sign_up("lena@example.org", &[("country", "NL")]).await.status, StatusCode::SEE_OTHER);
+    let mut at_us = deployment.us.browser();
+    let link = at_us.get("/sharing/accept?invitation=the-link-token").await;
+    assert!(link.location().starts_with("/signin?next="), "{}", link.location());
+    let form = at_us.get(link.location()).await;
+    let (csrf, next) = (form.csrf(), support::unescape(&form.input("next").unwrap()));
+    let fields =
+        [("csrf", csrf.as_str()), ("email", "lena@example.org"), ("password", support::PASSWORD), ("next", &next)];
+    let signed_in = at_us.post("/signin", &fields).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
+    let bounced = signed_in.location();
+    assert!(bounced.starts_with(support::EU_SHELL), "{bounced}");
+    assert!(!bounced.contains("the-link-token"), "the token stays in the US: {bounced}");
+    assert!(bounced.contains("sharing%2Faccept"), "{bounced}");
+    // At the EU the page explains where invitations are accepted; nothing is shared.
+    let page = lena.get("/sharing/accept").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("shared only within the Haven instance that keeps it"), "{}", page.body);
+    let pending = deployment.us.store.sharing_invitations_of_record(record_id).await.unwrap();
+    assert!(pending[0].accepted.is_none());
+}
