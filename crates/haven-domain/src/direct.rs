@@ -201,6 +201,9 @@ pub struct DirectAttachment {
     pub size_bytes: u64,
     /// The record and the thing it was added to, once the person added it to a record.
     pub added_to_record: Option<(RecordId, ThingId)>,
+    /// When the person added the entries of this clinical document to the record, after
+    /// reviewing them: once only, so that the same entries are not added twice.
+    pub reviewed_at: Option<OffsetDateTime>,
 }
 
 /// A Direct message in a person's message center.

@@ -231,6 +231,13 @@ async fn a_message_arrives_is_read_and_its_attachments_are_filed() {
     assert_eq!(things_of(&direct.shell, record_id, ALLERGY).await, 1);
     assert_eq!(things_of(&direct.shell, record_id, IMMUNIZATION).await, 1);
 
+    // The same entries are not added twice.
+    let again = ana.post(&format!("{download_path}/review"), &fields).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.body.contains("were added already"));
+    assert_eq!(ana.get(&format!("{download_path}/review")).await.status, StatusCode::CONFLICT);
+    assert_eq!(things_of(&direct.shell, record_id, ALLERGY).await, 1);
+
     // A position the page never offered changes nothing.
     let forged = ana.post(&format!("{download_path}/review"), &[("csrf", &csrf), ("item", "999")]).await;
     assert_eq!(forged.status, StatusCode::BAD_REQUEST);

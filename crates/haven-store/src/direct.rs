@@ -66,10 +66,11 @@ struct AttachmentRow {
     content: Vec<u8>,
     added_record_id: Option<Uuid>,
     added_thing_id: Option<Uuid>,
+    reviewed_at: Option<i64>,
 }
 
 const ATTACHMENT_COLUMNS: &str =
-    "id, file_name, content_type, document_kind, size_bytes, content, added_record_id, added_thing_id";
+    "id, file_name, content_type, document_kind, size_bytes, content, added_record_id, added_thing_id, reviewed_at";
 
 impl TryFrom<AttachmentRow> for DirectAttachment {
     type Error = StoreError;
@@ -88,6 +89,7 @@ impl TryFrom<AttachmentRow> for DirectAttachment {
             content: row.content,
             size_bytes: to_u64(row.size_bytes)?,
             added_to_record,
+            reviewed_at: row.reviewed_at.map(instant).transpose()?,
         })
     }
 }
@@ -164,7 +166,7 @@ macro_rules! insert_message {
         for (ordinal, attachment) in $attachments.iter().enumerate() {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO direct_attachments (message_id, ordinal, {ATTACHMENT_COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
             )))
             .bind($id.as_uuid())
             .bind(to_i64(ordinal as u64)?)
@@ -176,6 +178,7 @@ macro_rules! insert_message {
             .bind(&attachment.content)
             .bind(attachment.added_to_record.map(|(record_id, _)| record_id.as_uuid()))
             .bind(attachment.added_to_record.map(|(_, thing_id)| thing_id.as_uuid()))
+            .bind(attachment.reviewed_at.map(micros))
             .execute(&mut *$tx)
             .await?;
         }
@@ -365,6 +368,29 @@ impl DirectStore for SqlStore {
             .map(|result| result.rows_affected())
         })?;
         Ok(found > 0)
+    }
+
+    async fn claim_direct_attachment_review(
+        &self,
+        person_id: PersonId,
+        attachment_id: DirectAttachmentId,
+        at: Option<OffsetDateTime>,
+    ) -> StoreResult<bool> {
+        // Claiming sets the time only where none is set; releasing clears it.
+        let condition = if at.is_some() { "reviewed_at IS NULL" } else { "reviewed_at IS NOT NULL" };
+        let changed = on_db!(&self.db, |pool| {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE direct_attachments SET reviewed_at = $1 \
+                 WHERE id = $2 AND {condition} AND message_id IN (SELECT id FROM direct_messages WHERE person_id = $3)"
+            )))
+            .bind(at.map(micros))
+            .bind(attachment_id.as_uuid())
+            .bind(person_id.as_uuid())
+            .execute(pool)
+            .await
+            .map(|result| result.rows_affected())
+        })?;
+        Ok(changed > 0)
     }
 
     async fn hold_direct_message(&self, held: &HeldDirectMessage) -> StoreResult<()> {

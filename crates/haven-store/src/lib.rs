@@ -585,6 +585,16 @@ pub trait DirectStore: Send + Sync {
         record_id: RecordId,
         thing_id: ThingId,
     ) -> StoreResult<bool>;
+    /// Claims the review of one of the person's clinical document attachments at `at` (its
+    /// entries are being added to the record): `true` only for the first claim, atomically,
+    /// so two submissions cannot both add the entries. With `at` = `None` it releases a claim
+    /// whose write failed (`true` if one was released).
+    async fn claim_direct_attachment_review(
+        &self,
+        person_id: PersonId,
+        attachment_id: DirectAttachmentId,
+        at: Option<OffsetDateTime>,
+    ) -> StoreResult<bool>;
     /// Holds a message for an invited e-mail address, with its attachments, in one
     /// transaction. It belongs to nobody until [`DirectStore::release_held_direct_message`].
     async fn hold_direct_message(&self, held: &HeldDirectMessage) -> StoreResult<()>;

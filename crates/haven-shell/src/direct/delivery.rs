@@ -174,6 +174,7 @@ fn attachments_of(message: &InboundMessage) -> Vec<DirectAttachment> {
             size_bytes: attachment.content.len() as u64,
             content: attachment.content.clone(),
             added_to_record: None,
+            reviewed_at: None,
         })
         .collect()
 }

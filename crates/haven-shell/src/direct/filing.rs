@@ -241,6 +241,9 @@ pub(crate) async fn review(
         Ok(open) => open,
         Err(page) => return Ok(page),
     };
+    if attachment.reviewed_at.is_some() {
+        return already_reviewed(back).page(&state, &visit);
+    }
     let (sections, problem) = match entries(attachment) {
         Ok(items) => (sections(&items), None),
         Err(problem) => (Vec::new(), Some(problem)),
@@ -300,8 +303,17 @@ pub(crate) async fn reconcile_chosen(
     if chosen.is_empty() {
         return Ok(see_other(&format!("{back}?added=1")));
     }
+    // The review is claimed before the write, so two submissions cannot both add the entries;
+    // a write that fails releases it, so the person can try again.
+    if !state.store.claim_direct_attachment_review(person.id, attachment.id, Some(state.clock.now())).await? {
+        return already_reviewed(back).page(&state, &visit);
+    }
     let drafts = chosen.iter().map(|index| new_draft(items[*index].type_id, items[*index].data_xml.clone())).collect();
-    match write_new_things(&state, &open, drafts).await? {
+    let written = write_new_things(&state, &open, drafts).await;
+    if !matches!(written, Ok(Written::Done(_))) {
+        state.store.claim_direct_attachment_review(person.id, attachment.id, None).await?;
+    }
+    match written? {
         Written::Done(ids) => {
             tracing::info!(person = %person.id, record = %open.record.id, things = ids.len(), "document entries added");
             Ok(see_other(&format!("{}?added={}", open.path(), ids.len())))
@@ -309,6 +321,16 @@ pub(crate) async fn reconcile_chosen(
         Written::Full => record_full(back).page(&state, &visit),
         Written::NotWritable => read_only_page(&state, &visit, &open),
     }
+}
+
+/// The page for a document whose entries were added already.
+fn already_reviewed(back: String) -> Notice {
+    Notice::new(
+        StatusCode::CONFLICT,
+        "These entries were added already",
+        vec!["The entries of this document were added to the record before, so they were not added again.".to_owned()],
+    )
+    .link(back, "Back to the message")
 }
 
 #[cfg(test)]
@@ -338,6 +360,7 @@ mod tests {
             content: b"%PDF".to_vec(),
             size_bytes: 4,
             added_to_record: None,
+            reviewed_at: None,
         };
         let data = file_data(&attachment, "a<b>&c.pdf");
         assert!(data.contains("<name>a&lt;b&gt;&amp;c.pdf</name>"), "{data}");

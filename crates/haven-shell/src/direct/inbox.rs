@@ -76,6 +76,8 @@ pub(crate) struct AttachmentView {
     pub(crate) clinical: bool,
     /// Where it was added, as (record page, record name), once added.
     pub(crate) added_to: Option<(String, String)>,
+    /// The review of its entries, for a CDA-family document added but not yet reviewed.
+    pub(crate) review_path: Option<String>,
 }
 
 /// What a document kind is called on the page.
@@ -160,6 +162,11 @@ pub(crate) async fn message(
             download_path: format!("{path}/attachments/{}", attachment.id),
             file_path: format!("{path}/attachments/{}/file", attachment.id),
             clinical: attachment.document_kind.is_clinical(),
+            review_path: (attachment.added_to_record.is_some()
+                && attachment.reviewed_at.is_none()
+                && attachment.document_kind != DirectDocumentKind::Ccr
+                && attachment.document_kind.is_clinical())
+            .then(|| format!("{path}/attachments/{}/review", attachment.id)),
             added_to: attachment.added_to_record.and_then(|(record_id, thing_id)| {
                 all_records
                     .iter()

@@ -37,6 +37,7 @@ fn attachment(file_name: Option<&str>, kind: DirectDocumentKind, content: &[u8])
         content: content.to_vec(),
         size_bytes: content.len() as u64,
         added_to_record: None,
+        reviewed_at: None,
     }
 }
 
@@ -220,6 +221,33 @@ pub(crate) async fn wrong_answers_lock_a_held_message(fixture: &Fixture) {
     assert_eq!(locked.status_at(NOW), HeldStatus::Locked);
     assert!(!store.release_held_direct_message(waiting.id, fixture.person.id, NOW).await.unwrap(), "locked");
     assert_eq!(store.record_wrong_held_answer(DirectMessageId::from_uuid(Uuid::new_v4())).await.unwrap(), 0);
+}
+
+/// A document's review is claimed once, released only by its claimant's failure, and never by
+/// someone else.
+pub(crate) async fn an_attachment_review_is_claimed_once(fixture: &Fixture) {
+    let store = &fixture.store;
+    let ana = fixture.person.id;
+    let delivered = message(
+        ana,
+        "Your visit",
+        NOW,
+        vec![attachment(Some("ccd.xml"), DirectDocumentKind::Ccda, b"<ClinicalDocument/>")],
+    );
+    store.deliver_direct_message(&delivered).await.unwrap();
+    let attachment_id = delivered.attachments[0].id;
+    let bo = another_person(fixture).await;
+    assert!(!store.claim_direct_attachment_review(bo.id, attachment_id, Some(NOW)).await.unwrap(), "not Bo's");
+    let (first, second) = tokio::join!(
+        store.claim_direct_attachment_review(ana, attachment_id, Some(NOW)),
+        store.claim_direct_attachment_review(ana, attachment_id, Some(NOW)),
+    );
+    assert_eq!([first.unwrap(), second.unwrap()].iter().filter(|won| **won).count(), 1, "claimed once");
+    let read = store.direct_message(ana, delivered.id).await.unwrap().unwrap();
+    assert_eq!(read.attachments[0].reviewed_at, Some(NOW));
+    assert!(store.claim_direct_attachment_review(ana, attachment_id, None).await.unwrap(), "released");
+    assert!(!store.claim_direct_attachment_review(ana, attachment_id, None).await.unwrap(), "nothing to release");
+    assert!(store.claim_direct_attachment_review(ana, attachment_id, Some(NOW)).await.unwrap(), "claimed again");
 }
 
 /// Two pickups of one held message at the same moment: exactly one wins.

@@ -183,6 +183,7 @@ macro_rules! contract_suite {
                 direct::direct_messages_are_delivered_listed_and_read,
                 direct::held_direct_messages_are_released_once,
                 direct::wrong_answers_lock_a_held_message,
+                direct::an_attachment_review_is_claimed_once,
                 direct::concurrent_releases_take_a_held_message_once,
                 sharing::sharing_invitations_are_stored_and_found_by_link,
                 sharing::wrong_sharing_codes_lock_an_invitation,

@@ -1,0 +1,1 @@
+ALTER TABLE direct_attachments DROP COLUMN reviewed_at;
