@@ -76,6 +76,7 @@ async function acceptPhase(page) {
   // Bo connects the weight sample to Ana's record.
   await page.goto(env('HAVEN_SAMPLE_URL'));
   await page.locator('a#connect').click();
+  check((await mainText(page)).includes('shared with you, view only: the application can do no more than you'), 'the consent says the share limits the sample');
   await page.getByLabel(/^Ana Silva/).check();
   await page.getByRole('button', { name: 'Allow', exact: true }).click();
   const weight = await page.locator('#weight').textContent();

@@ -31,6 +31,9 @@ struct RecordView {
     relationship: &'static str,
     checked: bool,
     authorized: bool,
+    /// For a record shared with the person with limits: what they may do, which bounds what
+    /// the application can do there.
+    shared_access: Option<String>,
 }
 
 #[derive(Template)]
@@ -100,6 +103,8 @@ pub(super) fn consent_page(
             relationship: if member.relationship == Relationship::SELF { "you" } else { member.relationship.name() },
             checked: choices.records.contains(&record.id),
             authorized: situation.authorizations.iter().any(|authorization| authorization.record_id == record.id),
+            shared_access: (!member.is_custodian && member.access.is_some())
+                .then(|| crate::sharing::member_access_text(member).to_lowercase()),
         })
         .collect();
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
