@@ -111,6 +111,24 @@ pub(crate) async fn open_attachment(
     Ok((message, position))
 }
 
+/// The records `person` may file attachments into: those they may add Files to (custodians,
+/// and people a record is shared with who may add Files), while the record is writable.
+/// Whether a clinical document may go in as its document type, and which of its entries may
+/// be added, is checked per type when it is filed and reviewed.
+pub(crate) async fn filing_records(
+    state: &ShellState,
+    person: &Person,
+) -> Result<Vec<(haven_domain::record::Record, haven_domain::record::RecordMember)>, ShellError> {
+    let now = state.clock.now();
+    let mut records = crate::redirect::records_of(state, person).await?;
+    records.retain(|(record, member)| {
+        member.is_active_at(now)
+            && record.state == haven_domain::record::RecordState::Active
+            && member.may(haven_domain::auth_rules::Permissions::CREATE, haven_domain::thing_type::FILE)
+    });
+    Ok(records)
+}
+
 /// The path of a message's page.
 pub(crate) fn message_path(id: DirectMessageId) -> String {
     format!("/messages/{id}")

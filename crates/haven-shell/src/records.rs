@@ -61,12 +61,6 @@ pub(crate) struct OpenRecord {
 }
 
 impl OpenRecord {
-    /// Whether the person may change the record as a whole (file documents into it, revoke
-    /// applications): custodians of a writable record only.
-    pub(crate) fn can_change(&self) -> bool {
-        self.member.is_custodian && self.record.state == RecordState::Active
-    }
-
     /// Whether the person looks after the record: shares it, sees its history. Custodians only.
     pub(crate) fn can_manage(&self) -> bool {
         self.member.is_custodian

@@ -429,3 +429,65 @@ async fn a_reply_needs_a_trusted_certificate_for_the_provider() {
     assert!(refused.body.contains("no trusted certificate"), "{}", refused.body);
     assert_eq!(direct.mails().len(), before, "nothing was sent");
 }
+
+#[tokio::test]
+async fn a_person_files_into_a_record_shared_with_them_only_what_their_access_allows() {
+    use haven_domain::record::{RecordMember, Relationship};
+    use haven_domain::sharing::ShareAccess;
+    use haven_domain::thing_type::CONTINUITY_OF_CARE_DOCUMENT as CCD;
+    use haven_store::RecordStore;
+    let direct = DirectShell::start().await;
+    let (_ana, ana_record) = person_with_address(&direct, "ana@example.org", "ana").await;
+    let (mut bo, _) = person_with_address(&direct, "bo@example.org", "bo").await;
+    let bo_id =
+        direct.shell.store.person_by_email(&EmailAddress::parse("bo@example.org").unwrap()).await.unwrap().unwrap().id;
+    // Bo may add Files, the document and conditions to Ana's record, nothing else.
+    let access = ShareAccess::ViewAndEdit { type_ids: [FILE, CCD, CONDITION].into_iter().collect() };
+    let member = RecordMember {
+        record_id: ana_record,
+        person_id: bo_id,
+        is_custodian: false,
+        relationship: Relationship::SPOUSE,
+        granted_at: support::START,
+        expires_at: None,
+        access: access.member_access(),
+    };
+    direct.shell.store.put_record_member(&member).await.unwrap();
+    direct
+        .center
+        .deliver(visit_message("bo@direct.haven.test", "For Ana"), vec![address("bo@direct.haven.test")])
+        .await
+        .unwrap();
+    let message_path = link(&bo.get("/messages").await, "/messages/");
+    let message = bo.get(&message_path).await;
+    assert!(message.body.contains(&format!("value=\"{ana_record}\"")), "Ana's record is offered: {}", message.body);
+    let downloads = links(&message, &format!("{message_path}/attachments/"));
+    let record = ana_record.to_string();
+    let filed = bo.submit(&message_path, &format!("{}/file", downloads[0]), &[("record", &record)]).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let review = bo.get(&format!("{}/review", downloads[0])).await;
+    assert!(review.body.contains("<legend>Problems</legend>"), "{}", review.body);
+    assert!(!review.body.contains("<legend>Medications</legend>"), "medications are not Bo's to add");
+    assert!(review.body.contains("entries are of kinds your access to this record does not let you add"));
+    // A medication's position, which the page did not offer, is refused.
+    let offered: Vec<usize> = review
+        .body
+        .match_indices("name=\"item\" value=\"")
+        .map(|(at, found)| {
+            let start = at + found.len();
+            review.body[start..start + review.body[start..].find('"').unwrap()].parse().unwrap()
+        })
+        .collect();
+    let not_offered = (0..9).find(|index| !offered.contains(index)).unwrap();
+    let csrf = review.csrf();
+    let refused =
+        bo.post(&format!("{}/review", downloads[0]), &[("csrf", &csrf), ("item", &not_offered.to_string())]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let mut fields = vec![("csrf", csrf.clone())];
+    fields.extend(offered.iter().map(|index| ("item", index.to_string())));
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let added = bo.post(&format!("{}/review", downloads[0]), &borrowed).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert_eq!(things_of(&direct.shell, ana_record, CONDITION).await, 3);
+    assert_eq!(things_of(&direct.shell, ana_record, MEDICATION).await, 0);
+}

@@ -23,6 +23,7 @@ use haven_domain::blob::sha256_block;
 use haven_domain::direct::{DirectAttachment, DirectDocumentKind};
 use haven_domain::ids::{BlobId, ThingTypeId};
 use haven_domain::person::Person;
+use haven_domain::record::RecordState;
 use haven_domain::thing::BlobRef;
 use haven_domain::thing_type::{
     self, CLINICAL_DOCUMENT_ARCHITECTURE, CONTINUITY_OF_CARE_DOCUMENT, CONTINUITY_OF_CARE_RECORD, FILE,
@@ -31,8 +32,8 @@ use haven_store::NewBlob;
 use serde::Deserialize;
 
 use super::inbox::{attachment_name, kind_text};
-use super::{enabled, message_path, open_attachment};
-use crate::connect::{Notice, chosen_record, custodian_records};
+use super::{enabled, filing_records, message_path, open_attachment};
+use crate::connect::{Notice, chosen_record};
 use crate::error::{ShellError, render};
 use crate::records::measurements::{RECORD_FULL, Written, new_draft, write_new_things};
 use crate::records::{OpenRecord, open_record, read_only_page, see_other, sign_in_first};
@@ -109,7 +110,7 @@ pub(crate) async fn file(
     if attachment.added_to_record.is_some() {
         return Ok(see_other(&back));
     }
-    let records = custodian_records(&state, person, true).await?;
+    let records = filing_records(&state, person).await?;
     let Ok(Some((record, _))) = chosen_record(&records, &form.record) else {
         return Notice::new(
             StatusCode::BAD_REQUEST,
@@ -122,6 +123,10 @@ pub(crate) async fn file(
     let open = open_record(&state, person, &record.id.to_string()).await?;
     let name = attachment_name(attachment, position + 1);
     let document = document_data(attachment.document_kind, &attachment.content);
+    let type_id = document.as_ref().map_or(FILE, |(type_id, _)| *type_id);
+    if !open.can_add(type_id) {
+        return read_only_page(&state, &visit, &open);
+    }
     let draft = match &document {
         Some((type_id, data_xml)) => new_draft(*type_id, data_xml.clone()),
         None => {
@@ -202,7 +207,7 @@ async fn filed_record(
         return Ok(Err(see_other(back)));
     };
     let open = open_record(state, person, &record_id.to_string()).await?;
-    if !open.can_change() {
+    if open.record.state != RecordState::Active {
         return Ok(Err(read_only_page(state, visit, &open)?));
     }
     Ok(Ok(open))
@@ -213,9 +218,10 @@ fn entries(attachment: &DirectAttachment) -> Result<Vec<ReconciledItem>, String>
     reconcile(&attachment.content).map_err(|error| format!("Haven cannot read the entries of this document: {error}."))
 }
 
-fn sections(items: &[ReconciledItem]) -> Vec<ReviewSection> {
+/// The entries the person may add, by section, keeping their positions in `items`.
+fn sections(items: &[ReconciledItem], open: &OpenRecord) -> Vec<ReviewSection> {
     let mut sections: Vec<ReviewSection> = Vec::new();
-    for (index, item) in items.iter().enumerate() {
+    for (index, item) in items.iter().enumerate().filter(|(_, item)| open.can_add(item.type_id)) {
         let label = item.section.label();
         let entry = ReviewItem { index, summary: item.summary.clone() };
         match sections.iter_mut().find(|section| section.label == label) {
@@ -245,7 +251,16 @@ pub(crate) async fn review(
         return already_reviewed(back).page(&state, &visit);
     }
     let (sections, problem) = match entries(attachment) {
-        Ok(items) => (sections(&items), None),
+        Ok(items) => {
+            let left_out = items.iter().filter(|item| !open.can_add(item.type_id)).count();
+            let problem = (left_out > 0).then(|| {
+                format!(
+                    "{left_out} of the entries are of kinds your access to this record does not let you add; they \
+                     are left out."
+                )
+            });
+            (sections(&items, &open), problem)
+        }
         Err(problem) => (Vec::new(), Some(problem)),
     };
     let page = ReviewPage {
@@ -291,7 +306,7 @@ pub(crate) async fn reconcile_chosen(
     let mut chosen = form.item.clone();
     chosen.sort_unstable();
     chosen.dedup();
-    if chosen.iter().any(|index| *index >= items.len()) {
+    if chosen.iter().any(|index| items.get(*index).is_none_or(|item| !open.can_add(item.type_id))) {
         return Notice::new(
             StatusCode::BAD_REQUEST,
             "This form could not be used",

@@ -12,8 +12,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use haven_domain::direct::{DirectAttachment, DirectDocumentKind, DirectMessage};
 
-use super::{enabled, message_path, open_attachment, open_message, size_text};
-use crate::connect::{RecordChoice, custodian_records, record_choices};
+use super::{enabled, filing_records, message_path, open_attachment, open_message, size_text};
+use crate::connect::{RecordChoice, record_choices};
 use crate::error::{ShellError, render};
 use crate::records::{moment_text, sign_in_first};
 use crate::visit::Visit;
@@ -147,7 +147,7 @@ pub(crate) async fn message(
     if message.read_at.is_none() {
         state.store.mark_direct_message_read(person.id, message.id, state.clock.now()).await?;
     }
-    let records = custodian_records(&state, person, true).await?;
+    let records = filing_records(&state, person).await?;
     let all_records = crate::redirect::records_of(&state, person).await?;
     let path = message_path(message.id);
     let attachments = message
