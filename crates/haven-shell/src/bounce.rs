@@ -108,7 +108,7 @@ async fn check_application(
     };
     // A request this Shell cannot read is the other Shell's to refuse, with its own page.
     let Ok(request) = ShellRequest::parse(query) else { return Ok(()) };
-    let here = state.instance().map_or_else(|| state.instance_id.to_string(), |instance| instance.name.clone());
+    let here = state.instance_name();
     if request.params.get("aib").is_some_and(|aib| aib.trim().eq_ignore_ascii_case("false")) {
         return Err(RedirectProblem::BounceRefused {
             reason: journey.reason(there),

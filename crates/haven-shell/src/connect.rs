@@ -264,7 +264,7 @@ impl Notice {
     }
 
     /// Too many failures from this client.
-    fn rate_limited() -> Self {
+    pub(crate) fn rate_limited() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many tries",
@@ -322,7 +322,7 @@ impl Notice {
 
     /// A code held by another instance.
     fn elsewhere(state: &ShellState, flow: Flow, there: &Instance, code: &IdentityCode) -> Self {
-        let here = state.instance().map_or_else(|| state.instance_id.to_string(), |instance| instance.name.clone());
+        let here = state.instance_name();
         let next = flow.entry_path(Some(code.as_str()));
         let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
         Self::new(

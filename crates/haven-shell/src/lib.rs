@@ -144,6 +144,20 @@ impl ShellState {
     fn instance(&self) -> Option<&Instance> {
         self.topology.instance(&self.instance_id)
     }
+
+    /// This instance's name for people ("US"), or its id if the topology lacks it.
+    pub(crate) fn instance_name(&self) -> String {
+        self.instance().map_or_else(|| self.instance_id.to_string(), |instance| instance.name.clone())
+    }
+
+    /// The full address of `path` (relative, such as `messages/<id>`) on this Shell, for links in
+    /// e-mail; the path alone if the topology lacks this instance.
+    pub(crate) fn shell_link(&self, path: &str) -> String {
+        match self.instance() {
+            Some(instance) => instance.shell_url.join(path).map_or_else(|_| path.to_owned(), |url| url.to_string()),
+            None => path.to_owned(),
+        }
+    }
 }
 
 /// Per-address rate limiters (in memory: each process limits what it sees).

@@ -167,8 +167,7 @@ pub(crate) async fn registered_application(
         .await?
         .ok_or_else(|| RedirectProblem::UnknownApplication(application_id.to_string()))?;
     if !application.supports_instance(&state.instance_id) {
-        let instance_name =
-            state.instance().map_or_else(|| state.instance_id.to_string(), |instance| instance.name.clone());
+        let instance_name = state.instance_name();
         return Err(RedirectProblem::NotLiveHere(application.name, instance_name).into());
     }
     Ok(application)

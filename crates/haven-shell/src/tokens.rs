@@ -10,9 +10,14 @@ pub(crate) struct RandomnessError(String);
 
 /// A new random token as 64 hex digits.
 pub(crate) fn new_token() -> Result<String, RandomnessError> {
-    let mut bytes = [0u8; TOKEN_BYTES];
+    Ok(hex::encode(random_bytes::<TOKEN_BYTES>()?))
+}
+
+/// `N` random bytes from the operating system.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], RandomnessError> {
+    let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|error| RandomnessError(error.to_string()))?;
-    Ok(hex::encode(bytes))
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -45,9 +45,7 @@ impl Visit {
     /// The frame every page shares.
     pub(crate) fn chrome(&self, state: &ShellState) -> Chrome {
         Chrome {
-            instance_name: state
-                .instance()
-                .map_or_else(|| state.instance_id.to_string(), |instance| instance.name.clone()),
+            instance_name: state.instance_name(),
             person_name: self.person.as_ref().map(Person::full_name),
             csrf: self.session.csrf_token.clone(),
             messages: state.direct.is_some(),

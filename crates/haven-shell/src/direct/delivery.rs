@@ -46,18 +46,6 @@ impl MessageCenter {
         Self { state, mail }
     }
 
-    /// An address of this Shell, such as `messages/<id>` (a relative path).
-    fn shell_address(&self, path: &str) -> String {
-        match self.state.instance() {
-            Some(instance) => instance.shell_url.join(path).map_or_else(|_| path.to_owned(), |url| url.to_string()),
-            None => path.to_owned(),
-        }
-    }
-
-    fn instance_name(&self) -> String {
-        self.state.instance().map_or_else(|| self.state.instance_id.to_string(), |instance| instance.name.clone())
-    }
-
     /// Delivers the message into `person_id`'s message center, then tells them by e-mail.
     async fn deliver_to_person(
         &self,
@@ -88,13 +76,13 @@ impl MessageCenter {
     /// The e-mail telling a person that a message arrived: a link, nothing of its content.
     async fn notify(&self, person_id: PersonId, id: DirectMessageId) -> Result<(), ShellError> {
         let person = self.state.store.person(person_id).await?.ok_or(ShellError::NotFound)?;
-        let link = self.shell_address(message_path(id).trim_start_matches('/'));
+        let link = self.state.shell_link(message_path(id).trim_start_matches('/'));
         let text = format!(
             "Hello {name},\r\n\r\nA health care provider sent you a secure message. It is waiting in your message \
              center at Haven {instance}:\r\n\r\n{link}\r\n\r\nSign in to read it. For your privacy this e-mail says \
              nothing about what the message holds.\r\n",
             name = person.given_name,
-            instance = self.instance_name(),
+            instance = self.state.instance_name(),
         );
         let mail = notification(&self.mail.from, person.sign_in_email.as_str(), "You have a new secure message", &text)
             .map_err(|error| ShellError::Internal(format!("building a notification failed: {error}")))?;
@@ -139,7 +127,7 @@ impl MessageCenter {
         };
         self.state.store.hold_direct_message(&held).await.map_err(DeliveryError::new)?;
         tracing::info!(message = %id, "Direct message held for an invited address");
-        let link = self.shell_address(&format!("direct/held?code={code}"));
+        let link = self.state.shell_link(&format!("direct/held?code={code}"));
         let how = if held.question.is_some() {
             "You will be asked the question your provider chose."
         } else {
@@ -150,7 +138,7 @@ impl MessageCenter {
              read it, open this link, then sign in, or create an account if you have none:\r\n\r\n{link}\r\n\r\n{how} \
              The message waits for {days} days.\r\n\r\nIf you did not expect this, you can ignore this e-mail.\r\n",
             sender = message.from,
-            instance = self.instance_name(),
+            instance = self.state.instance_name(),
             days = HELD_DIRECT_MESSAGE_LIFETIME.whole_days(),
         );
         let mail =

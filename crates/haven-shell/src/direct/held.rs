@@ -29,9 +29,9 @@ use crate::error::{ShellError, render};
 use crate::password;
 use crate::records::{see_other, sign_in_first};
 use crate::visit::Visit;
-use crate::{CODE_FAILURE_WINDOW, Chrome, ShellState};
+use crate::{Chrome, ShellState};
 
-/// The longest invitation code looked up (ours are 43 characters).
+/// The longest invitation code looked up (ours are 64 hex digits).
 const MAX_CODE_CHARS: usize = 64;
 
 /// The invitation link's query.
@@ -102,18 +102,6 @@ fn unknown() -> Notice {
     )
 }
 
-fn rate_limited() -> Notice {
-    Notice::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Too many tries",
-        vec![format!(
-            "Too many links or answers that did not work have come from your network or browser. Wait {} minutes, then \
-         try again.",
-            CODE_FAILURE_WINDOW.whole_minutes()
-        )],
-    )
-}
-
 /// The page for a message that cannot be picked up, if it cannot.
 fn unavailable(held: &HeldDirectMessage, state: &ShellState, visit: &Visit) -> Option<Notice> {
     let now = state.clock.now();
@@ -176,7 +164,7 @@ pub(crate) async fn entry(
     let client = client(&visit, connection);
     let now = state.clock.now();
     if state.connect.is_limited(client, now) {
-        return rate_limited().page(&state, &visit);
+        return Notice::rate_limited().page(&state, &visit);
     }
     let Some(held) = find(&state, &code).await? else {
         state.connect.count_failure(client, now);
@@ -210,7 +198,7 @@ pub(crate) async fn answer(
     let client: Client = client(&visit, connection);
     let now = state.clock.now();
     if state.connect.is_limited(client, now) {
-        return rate_limited().page(&state, &visit);
+        return Notice::rate_limited().page(&state, &visit);
     }
     let code = form.code.trim();
     let Some(held) = find(&state, code).await? else {

@@ -26,9 +26,9 @@ use crate::connect::{Notice, client};
 use crate::error::{ShellError, render};
 use crate::records::{moment_text, see_other, sign_in_first};
 use crate::visit::Visit;
-use crate::{CODE_FAILURE_WINDOW, Chrome, ShellState};
+use crate::{Chrome, ShellState};
 
-/// The longest link token looked up (ours are 43 characters).
+/// The longest link token looked up (ours are 64 hex digits).
 const MAX_TOKEN_CHARS: usize = 64;
 
 /// The link's query.
@@ -74,7 +74,7 @@ async fn find(state: &ShellState, token: &str) -> Result<Option<SharingInvitatio
 }
 
 fn unknown(state: &ShellState) -> Notice {
-    let here = state.instance().map_or_else(|| state.instance_id.to_string(), |instance| instance.name.clone());
+    let here = state.instance_name();
     Notice::new(
         StatusCode::NOT_FOUND,
         "This invitation is not known here",
@@ -87,18 +87,6 @@ fn unknown(state: &ShellState) -> Notice {
          the link again, and create an account there, choosing as the country where you live one that it serves."
                 .to_owned(),
         ],
-    )
-}
-
-fn rate_limited() -> Notice {
-    Notice::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Too many tries",
-        vec![format!(
-            "Too many links or codes that did not work have come from your network or browser. Wait {} minutes, then \
-         try again.",
-            CODE_FAILURE_WINDOW.whole_minutes()
-        )],
     )
 }
 
@@ -167,7 +155,7 @@ pub(crate) async fn entry(
     let client = client(&visit, connection);
     let now = state.clock.now();
     if state.connect.is_limited(client, now) {
-        return rate_limited().page(&state, &visit);
+        return Notice::rate_limited().page(&state, &visit);
     }
     let Some(invitation) = find(&state, &token).await? else {
         state.connect.count_failure(client, now);
@@ -192,7 +180,7 @@ pub(crate) async fn accept(
     let client = client(&visit, connection);
     let now = state.clock.now();
     if state.connect.is_limited(client, now) {
-        return rate_limited().page(&state, &visit);
+        return Notice::rate_limited().page(&state, &visit);
     }
     let token = form.invitation.trim();
     let Some(invitation) = find(&state, token).await? else {

@@ -35,7 +35,7 @@ use crate::form::{FieldErrors, local_path};
 use crate::peers::AccountLocation;
 use crate::records::create::CHOOSABLE_RELATIONSHIPS;
 use crate::records::{OpenRecord, moment_text, open_record, read_only_page, see_other, sign_in_first};
-use crate::tokens::new_token;
+use crate::tokens::{new_token, random_bytes};
 use crate::visit::Visit;
 use crate::{Chrome, ShellState};
 
@@ -347,8 +347,7 @@ pub(crate) async fn invite(
         match state.locate_account(&email).await {
             AccountLocation::Nowhere => {}
             AccountLocation::Elsewhere(there) => {
-                let here =
-                    state.instance().map_or_else(|| state.instance_id.to_string(), |instance| instance.name.clone());
+                let here = state.instance_name();
                 let problem = format!(
                     "The account of {email} is kept by Haven {there_name}, and a record can be shared only with \
                      accounts kept where the record is, at Haven {here}. Nothing was shared. Ask them to create an \
@@ -392,15 +391,7 @@ pub(crate) async fn invite(
         }
     };
     state.store.create_sharing_invitation(&invitation).await?;
-    let link = state.instance().map_or_else(
-        || format!("/sharing/accept?invitation={link_token}"),
-        |instance| {
-            instance
-                .shell_url
-                .join(&format!("sharing/accept?invitation={link_token}"))
-                .map_or_else(|_| String::new(), |url| url.to_string())
-        },
-    );
+    let link = state.shell_link(&format!("sharing/accept?invitation={link_token}"));
     let text = format!(
         "Hello {name},\r\n\r\n{grantor} invites you to use the health record \"{record}\" in Haven {instance}, with this \
          access: {access}.\r\n\r\nTo accept, open this link and sign in, or create an account if you have none:\r\n\r\n\
@@ -408,7 +399,7 @@ pub(crate) async fn invite(
          invitation can be accepted until {expires}.\r\n",
         grantor = open.person.full_name(),
         record = open.record.display_name,
-        instance = state.instance().map_or_else(|| state.instance_id.to_string(), |instance| instance.name.clone()),
+        instance = state.instance_name(),
         access = invitation.access.describe(),
         expires = moment_text(invitation.expires_at),
     );
@@ -434,13 +425,6 @@ pub(crate) async fn invite(
         next: Some(local_path(&form.next, "")).filter(|next| !next.is_empty()),
     };
     Ok(render(&page)?.into_response())
-}
-
-/// Random bytes for a sharing code.
-fn random_bytes<const N: usize>() -> Result<[u8; N], ShellError> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|error| ShellError::Internal(format!("no randomness: {error}")))?;
-    Ok(bytes)
 }
 
 /// The form of the action buttons.
