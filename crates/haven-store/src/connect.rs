@@ -15,6 +15,7 @@ use haven_domain::thing::ThingKey;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::attempts::{attempts, count_wrong_answer};
 use crate::authorizations::upsert_authorization;
 use crate::blobs::{ChunkTables, append_chunk, insert_complete_blob};
 use crate::db::{SqlStore, in_write_transaction, on_db};
@@ -169,30 +170,6 @@ macro_rules! attach_blobs {
             }
         }
     };
-}
-
-/// Counts one wrong answer on the row of `table` whose `key` column is `id` (connect requests,
-/// packages, held Direct messages) with one atomic update; returns the count after it, or 0 if
-/// the row is gone.
-pub(crate) async fn count_wrong_answer(
-    store: &SqlStore,
-    table: &'static str,
-    key: &'static str,
-    id: Uuid,
-) -> StoreResult<u32> {
-    let count: Option<i64> = on_db!(&store.db, |pool| {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "UPDATE {table} SET failed_attempts = failed_attempts + 1 WHERE {key} = $1 RETURNING failed_attempts"
-        )))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-    })?;
-    count.map_or(Ok(0), attempts)
-}
-
-fn attempts(value: i64) -> Result<u32, StoreError> {
-    u32::try_from(value).map_err(|_| StoreError::corrupt(format!("attempt count {value}")))
 }
 
 /// The SQL condition and the value a [`ConnectLookup`] selects by.

@@ -133,8 +133,7 @@ impl HeldRow {
             answer_hash: self.answer_hash,
             held_at: instant(self.held_at)?,
             expires_at: instant(self.expires_at)?,
-            failed_attempts: u32::try_from(self.failed_attempts)
-                .map_err(|_| StoreError::corrupt(format!("attempt count {}", self.failed_attempts)))?,
+            failed_attempts: crate::attempts::attempts(self.failed_attempts)?,
             released,
             from: self.sender,
             to: from_json(&self.recipients)?,
@@ -493,7 +492,7 @@ impl DirectStore for SqlStore {
     }
 
     async fn record_wrong_held_answer(&self, id: DirectMessageId) -> StoreResult<u32> {
-        crate::connect::count_wrong_answer(self, "direct_held_messages", "message_id", id.as_uuid()).await
+        crate::attempts::count_wrong_answer(self, "direct_held_messages", "message_id", id.as_uuid()).await
     }
 
     async fn delete_expired_held_direct_messages(&self, now: OffsetDateTime) -> StoreResult<u64> {

@@ -15,6 +15,7 @@ use time::{Duration, OffsetDateTime};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::attempts::attempts;
 use crate::db::{SqlStore, in_write_transaction, on_db};
 use crate::error::StoreError;
 use crate::rows::{from_json, instant, micros, to_json};
@@ -143,10 +144,6 @@ struct NotificationRow {
 
 const NOTIFICATION_COLUMNS: &str = "id, subscription_id, person_id, record_id, thing_ids, occurred_at, state, attempts, \
      next_attempt_at, last_error, finished_at";
-
-fn attempts(value: i64) -> Result<u32, StoreError> {
-    u32::try_from(value).map_err(|_| StoreError::corrupt(format!("attempt count {value}")))
-}
 
 impl TryFrom<NotificationRow> for StoredNotification {
     type Error = StoreError;

@@ -12,6 +12,7 @@ mod access_log;
 mod accounts;
 mod application_data;
 mod applications;
+mod attempts;
 mod authorizations;
 mod blobs;
 mod config;

@@ -113,8 +113,7 @@ impl TryFrom<InvitationRow> for SharingInvitation {
             code_hash: token_hash(row.code_hash)?,
             created_at: instant(row.created_at)?,
             expires_at: instant(row.expires_at)?,
-            failed_attempts: u32::try_from(row.failed_attempts)
-                .map_err(|_| StoreError::corrupt(format!("attempt count {}", row.failed_attempts)))?,
+            failed_attempts: crate::attempts::attempts(row.failed_attempts)?,
             accepted,
             revoked_at: row.revoked_at.map(instant).transpose()?,
         })
@@ -185,7 +184,7 @@ impl SharingStore for SqlStore {
     }
 
     async fn record_wrong_sharing_code(&self, id: SharingInvitationId) -> StoreResult<u32> {
-        crate::connect::count_wrong_answer(self, "sharing_invitations", "id", id.as_uuid()).await
+        crate::attempts::count_wrong_answer(self, "sharing_invitations", "id", id.as_uuid()).await
     }
 
     async fn revoke_sharing_invitation(
