@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::http::{StatusCode, header};
@@ -61,27 +60,12 @@ impl DirectShell {
 
     /// The mail written so far, oldest first, as saved.
     fn raw_mails(&self) -> Vec<String> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(self.mail.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|extension| extension == "eml"))
-            .collect();
-        paths.sort();
-        paths.iter().map(|path| String::from_utf8(std::fs::read(path).unwrap()).unwrap()).collect()
+        support::folder_mails(self.mail.path())
     }
 
-    /// The mail written so far, oldest first: each one's header section, then its text body
-    /// decoded (mail-parser undoes the transfer encoding, as a mail client would).
+    /// The mail written so far, oldest first, readable ([`support::readable_mail`]).
     fn mails(&self) -> Vec<String> {
-        self.raw_mails()
-            .into_iter()
-            .map(|raw| {
-                let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
-                let text = parsed.body_text(0).map(|text| text.into_owned()).unwrap_or_default();
-                let headers = &raw[..raw.find("\r\n\r\n").unwrap()];
-                format!("{headers}\r\n\r\n{text}")
-            })
-            .collect()
+        self.raw_mails().iter().map(|raw| support::readable_mail(raw)).collect()
     }
 }
 

@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -37,17 +36,11 @@ impl SharingShell {
 
     /// The text of every mail to `email`, bodies decoded, oldest first.
     fn mails_to(&self, email: &str) -> Vec<String> {
-        let mut paths: Vec<PathBuf> =
-            std::fs::read_dir(self.mail.path()).unwrap().map(|entry| entry.unwrap().path()).collect();
-        paths.sort();
-        paths
+        let envelope = format!("X-Haven-Envelope-To: <{email}>");
+        support::folder_mails(self.mail.path())
             .iter()
-            .map(|path| std::fs::read(path).unwrap())
-            .filter(|raw| String::from_utf8_lossy(raw).contains(&format!("X-Haven-Envelope-To: <{email}>")))
-            .map(|raw| {
-                let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
-                parsed.body_text(0).unwrap().into_owned()
-            })
+            .filter(|raw| raw.contains(&envelope))
+            .map(|raw| support::readable_mail(raw))
             .collect()
     }
 }

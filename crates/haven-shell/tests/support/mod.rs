@@ -357,3 +357,24 @@ impl Deployment {
         Self { us, eu }
     }
 }
+
+// ---------------------------------------------------------------------------- mail
+
+/// The mail a `MailFolder` wrote to `folder`, oldest first, as saved (envelope lines first).
+pub fn folder_mails(folder: &std::path::Path) -> Vec<String> {
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "eml"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|path| String::from_utf8(std::fs::read(path).unwrap()).unwrap()).collect()
+}
+
+/// A saved mail's header section, then its text body decoded (mail-parser undoes the transfer
+/// encoding, as a mail client would).
+pub fn readable_mail(raw: &str) -> String {
+    let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+    let text = parsed.body_text(0).map(|text| text.into_owned()).unwrap_or_default();
+    format!("{}\r\n\r\n{text}", &raw[..raw.find("\r\n\r\n").unwrap()])
+}
