@@ -22,7 +22,6 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::AppState;
-use crate::access_log::log_access;
 use crate::crypto::{new_token, token_hash};
 use crate::error::PlatformError;
 use crate::limits::MAX_PACKAGE_BLOB_BYTES;
@@ -262,7 +261,7 @@ async fn download(State(state): State<AppState>, Query(query): Query<TokenQuery>
             AccessKind::Read,
             "blob download",
         );
-        log_access(store, &entry).await;
+        state.platform.access_log.log(entry).await;
     }
     ([(header::CONTENT_TYPE, "application/octet-stream"), (header::CACHE_CONTROL, "no-store")], Body::from(content))
         .into_response()

@@ -3,7 +3,6 @@
 //! and version, asks the domain and the store, and always answers HTTP 200 with the
 //! HealthVault status code in the body, as every HealthVault client expects.
 
-mod access_log;
 mod auth;
 mod blobs;
 mod crypto;
@@ -49,6 +48,9 @@ pub struct PlatformState {
     /// Which event notification URLs subscriptions may name: HTTPS under the application's
     /// action URL, or (development only) plain HTTP on loopback.
     pub eventing_urls: haven_domain::eventing::UrlPolicy,
+    /// Where the records' access history goes (off the request path); `haven serve` shares one
+    /// with the instance's Shell and flushes it at shutdown.
+    pub access_log: haven_store::AccessLogWriter,
 }
 
 impl PlatformState {
@@ -58,10 +60,11 @@ impl PlatformState {
         Self {
             instance_id,
             topology,
-            store,
             clock,
             msg_time_window: DEFAULT_MSG_TIME_WINDOW,
             eventing_urls: haven_domain::eventing::UrlPolicy::default(),
+            access_log: haven_store::AccessLogWriter::new(store.clone()),
+            store,
         }
     }
 }

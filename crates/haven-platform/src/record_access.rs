@@ -15,7 +15,6 @@ use haven_store::Store;
 use haven_wire::Request;
 
 use crate::AppState;
-use crate::access_log::log_access;
 use crate::auth::{AuthenticatedCall, PersonAccess};
 use crate::error::PlatformError;
 
@@ -127,8 +126,11 @@ impl<'call> RecordAccess<'call> {
 
     /// Adds this call's entry to the record's access history: `operation` (the method name)
     /// read or wrote `thing_count` things of `type_ids`. Call it once the method has
-    /// succeeded, just before answering; a failure to write it is logged, never returned
-    /// (see `access_log.rs`).
+    /// succeeded, just before answering. The entry goes to the state's `AccessLogWriter`,
+    /// which writes it in a batch off the request path, so a read costs no write transaction;
+    /// a failure to write it is logged by the writer (ids only), never returned: a write is
+    /// committed by then and a read's answer complete, and the history records accesses
+    /// rather than gating them. Blob downloads hand their entry to the writer the same way.
     pub(crate) async fn log(
         &self,
         state: &AppState,
@@ -146,7 +148,7 @@ impl<'call> RecordAccess<'call> {
             operation,
         )
         .with_things(type_ids, u32::try_from(thing_count).unwrap_or(u32::MAX));
-        log_access(state.platform.store.as_ref(), &entry).await;
+        state.platform.access_log.log(entry).await;
     }
 
     /// The audit of a write made by this call.

@@ -48,6 +48,7 @@ async fn call(harness: &Harness, method: &str, version: u32, record: RecordId, a
 
 /// The record's history, oldest first.
 async fn history(harness: &Harness, record: RecordId) -> Vec<RecordAccess> {
+    harness.access_log.flush().await;
     let mut accesses = harness.store.record_accesses(record, None, 100).await.unwrap();
     accesses.reverse();
     accesses

@@ -32,7 +32,7 @@ use axum::{Extension, Router, middleware};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use haven_domain::clock::Clock;
 use haven_domain::topology::{Instance, InstanceId, Topology};
-use haven_store::Store;
+use haven_store::{AccessLogWriter, Store};
 
 use crate::error::{ShellError, render};
 use crate::visit::Visit;
@@ -91,6 +91,8 @@ pub struct ShellState {
     mail: Option<MailSettings>,
     /// The instance's Direct domain; `None` when Direct messaging is not enabled here.
     direct: Option<Arc<DirectSettings>>,
+    /// Where the records' access history goes, off the request path.
+    access_log: AccessLogWriter,
 }
 
 impl ShellState {
@@ -106,7 +108,20 @@ impl ShellState {
             sign_in: RateLimiter::keyed(Quota::per_minute(settings.sign_ins_per_minute_per_address)),
         });
         let connect = Arc::new(connect::ConnectMemory::default());
-        Self { instance_id, topology, store, clock, settings, limits, connect, peers: None, mail: None, direct: None }
+        let access_log = AccessLogWriter::new(store.clone());
+        Self {
+            instance_id,
+            topology,
+            store,
+            clock,
+            settings,
+            limits,
+            connect,
+            peers: None,
+            mail: None,
+            direct: None,
+            access_log,
+        }
     }
 
     /// The same state, asking the topology's other instances through `peers` where accounts
@@ -115,6 +130,19 @@ impl ShellState {
     pub fn with_peers(mut self, peers: Peers) -> Self {
         self.peers = Some(peers);
         self
+    }
+
+    /// The same state, writing the access history through `access_log` (to share one writer
+    /// with the instance's Platform, so that one flush at shutdown covers both).
+    #[must_use]
+    pub fn with_access_log(mut self, access_log: AccessLogWriter) -> Self {
+        self.access_log = access_log;
+        self
+    }
+
+    /// Returns once every access-history entry logged so far is written.
+    pub async fn flush_access_log(&self) {
+        self.access_log.flush().await;
     }
 
     /// The same state, sending e-mail (invitations, notifications) with `mail`.

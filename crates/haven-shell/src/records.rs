@@ -105,8 +105,8 @@ pub(crate) async fn open_record(
 
 /// Records in the record's access history that the person read or changed it in the Shell
 /// (`operation` names the page, such as "record page"), with the kinds and number of things.
-/// A failure to log is a warning, not the request's failure: the page was shown, or the write
-/// committed, already.
+/// The entry goes to the state's `AccessLogWriter` (written in a batch off the request path);
+/// a failure to write it is the writer's warning, not the request's failure.
 pub(crate) async fn log_access(
     state: &ShellState,
     open: &OpenRecord,
@@ -137,9 +137,7 @@ pub(crate) async fn log_person_access(
         operation,
     )
     .with_things(type_ids, u32::try_from(thing_count).unwrap_or(u32::MAX));
-    if let Err(error) = state.store.log_record_access(&entry).await {
-        tracing::warn!(record = %record_id, person = %person_id, %error, "the record access was not logged");
-    }
+    state.access_log.log(entry).await;
 }
 
 /// A 303 to `location`, a path on this Shell.

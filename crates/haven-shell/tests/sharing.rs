@@ -124,6 +124,7 @@ async fn a_view_only_share_with_an_end_can_be_read_not_changed_and_ends() {
     assert_eq!(again.status, StatusCode::GONE);
 
     // Ana's history shows Bo reading the record.
+    shell.state.flush_access_log().await;
     let history = ana.get(&format!("/records/{record}/history")).await;
     assert_eq!(history.status, StatusCode::OK);
     assert!(history.body.contains("<td>Bo Berg</td><td>Read</td><td>record page (0 items)</td>"), "{}", history.body);

@@ -58,7 +58,7 @@ use haven_domain::web_session::WebSession;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
-pub use access_log::AccessLogStore;
+pub use access_log::{ACCESS_LOG_BATCH, ACCESS_LOG_QUEUE, AccessLogStore, AccessLogWriter};
 pub use config::{DEFAULT_MAX_CONNECTIONS, PostgresConfig, SqliteConfig, StoreConfig};
 pub use db::SqlStore;
 pub use error::StoreError;

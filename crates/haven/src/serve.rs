@@ -102,15 +102,20 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (shutdown_sender, shutdown) = tokio::sync::watch::channel(false);
     let mut servers = JoinSet::new();
+    let mut access_logs = Vec::new();
     for instance in instances {
         let instance_id = instance.config.instance_id.clone();
         let topology = Arc::new(instance.config.topology.clone());
         let store: Arc<dyn Store> = Arc::new(instance.store);
         let eventing_urls = UrlPolicy { allow_loopback_http: instance.config.development.eventing_loopback_http };
-        let mut platform = haven_platform::router(PlatformState {
+        let platform_state = PlatformState {
             eventing_urls,
             ..PlatformState::new(instance_id.clone(), topology.clone(), store.clone(), clock.clone())
-        });
+        };
+        // The Platform and the Shell share one access-history writer, flushed at shutdown.
+        let access_log = platform_state.access_log.clone();
+        access_logs.push(access_log.clone());
+        let mut platform = haven_platform::router(platform_state);
         if let Some(key) = &instance.config.federation_key {
             platform = platform.merge(haven_platform::peer_routes(haven_platform::PeerState {
                 instance_id: instance_id.clone(),
@@ -121,7 +126,8 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
             }));
         }
         let settings = shell_settings(&instance.config)?;
-        let mut shell_state = ShellState::new(instance_id.clone(), topology, store.clone(), clock.clone(), settings);
+        let mut shell_state = ShellState::new(instance_id.clone(), topology, store.clone(), clock.clone(), settings)
+            .with_access_log(access_log);
         if let Some(key) = &instance.config.federation_key {
             shell_state = shell_state.with_peers(Peers::new(key.clone(), PEER_LOOKUP_TIMEOUT)?);
         }
@@ -197,6 +203,10 @@ pub async fn run(instances: Vec<PreparedInstance>) -> anyhow::Result<()> {
         if let Err(error) = finished.context("a server task panicked").and_then(|served| served) {
             tracing::error!(%error, "server stopped with an error");
         }
+    }
+    // The access history still queued is written before the process ends.
+    for access_log in &access_logs {
+        access_log.flush().await;
     }
     result
 }

@@ -48,6 +48,8 @@ pub struct Harness {
     pub key: PKey<Private>,
     pub thumbprint: String,
     pub app_id: ApplicationId,
+    /// The Platform's access-history writer, to flush before reading the history.
+    pub access_log: haven_store::AccessLogWriter,
     _directory: tempfile::TempDir,
 }
 
@@ -91,7 +93,7 @@ async fn harness_with(key: PKey<Private>, eventing_urls: haven_domain::eventing:
         .await
         .unwrap();
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-21 12:00 UTC)));
-    let app = router(PlatformState {
+    let state = PlatformState {
         eventing_urls,
         ..PlatformState::new(
             InstanceId::parse("1").unwrap(),
@@ -99,8 +101,10 @@ async fn harness_with(key: PKey<Private>, eventing_urls: haven_domain::eventing:
             Arc::new(store.clone()),
             clock.clone(),
         )
-    });
-    Harness { app, store, clock, key, thumbprint: thumbprint.to_string(), app_id, _directory: directory }
+    };
+    let access_log = state.access_log.clone();
+    let app = router(state);
+    Harness { app, store, clock, key, thumbprint: thumbprint.to_string(), app_id, access_log, _directory: directory }
 }
 
 impl Harness {

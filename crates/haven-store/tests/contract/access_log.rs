@@ -2,7 +2,7 @@
 //! without losing entries that share an instant, per record, and removed by retention.
 
 use haven_domain::access_log::{AccessKind, Accessor, MAX_LOGGED_TYPES, RecordAccess, RecordAccessId};
-use haven_store::AccessLogStore;
+use haven_store::{AccessLogStore, AccessLogWriter};
 
 use super::*;
 
@@ -110,4 +110,40 @@ pub(crate) async fn old_record_accesses_are_deleted(fixture: &Fixture) {
     assert_eq!(store.delete_record_accesses_before(old.at).await.unwrap(), 0, "the cutoff itself is kept");
     assert_eq!(store.delete_record_accesses_before(NOW - Duration::days(365)).await.unwrap(), 1);
     assert_eq!(ids(&store.record_accesses(fixture.record.id, None, 10).await.unwrap()), vec![recent.id]);
+}
+
+/// A batch is written whole or not at all; the writer takes entries off the caller's path,
+/// writes them in order by the time a flush returns, and a bad entry costs only itself.
+pub(crate) async fn batches_and_the_writer_lose_no_good_entry(fixture: &Fixture) {
+    let store = &fixture.store;
+    let person = Accessor::Person(fixture.person.id);
+    let first = access(fixture.record.id, NOW, person, AccessKind::Read);
+    let second = access(fixture.record.id, NOW + Duration::seconds(1), person, AccessKind::Write);
+    let nowhere = access(RecordId::from_uuid(Uuid::new_v4()), NOW, person, AccessKind::Read);
+    assert!(
+        matches!(
+            store.log_record_accesses(&[first.clone(), nowhere.clone()]).await,
+            Err(StoreError::RecordNotFound(_))
+        ),
+        "one bad entry fails the batch"
+    );
+    assert!(store.record_accesses(fixture.record.id, None, 10).await.unwrap().is_empty(), "and writes none of it");
+    store.log_record_accesses(&[first.clone(), second.clone()]).await.unwrap();
+    assert_eq!(ids(&store.record_accesses(fixture.record.id, None, 10).await.unwrap()), [second.id, first.id]);
+
+    let writer = AccessLogWriter::new(std::sync::Arc::new(store.clone()));
+    writer.flush().await;
+    let queued: Vec<RecordAccess> = (0..300)
+        .map(|n| {
+            access(fixture.record.id, NOW + Duration::minutes(1) + Duration::milliseconds(n), person, AccessKind::Read)
+        })
+        .collect();
+    writer.log(nowhere).await;
+    for entry in &queued {
+        writer.log(entry.clone()).await;
+    }
+    writer.flush().await;
+    let written = store.record_accesses(fixture.record.id, None, 1000).await.unwrap();
+    assert_eq!(written.len(), 302, "every good entry, across batches of at most ACCESS_LOG_BATCH");
+    assert_eq!(written[0].id, queued[299].id);
 }

@@ -195,6 +195,7 @@ macro_rules! contract_suite {
                 access_log::record_accesses_read_back_newest_first,
                 access_log::a_page_never_splits_one_instant,
                 access_log::old_record_accesses_are_deleted,
+                access_log::batches_and_the_writer_lose_no_good_entry,
                 schema::down_migrations_reverse_up_migrations,
                 schema::every_row_is_readable_as_text
             );
